@@ -60,6 +60,8 @@ def create_app(cfg: Config | None = None, *, background_jobs: bool = True) -> Fl
     _install_request_hooks(app)
     _register_blueprints(app)
     _install_error_handlers(app)
+    from oneapi import ops
+    ops.install(app, cfg)
 
     if background_jobs:
         scheduler.every(cfg.sync_frequency, options.load, "options-sync")
