@@ -1,0 +1,2 @@
+"""Protocol modules; importing each registers its routes on the emulator app."""
+from . import openai_chat  # noqa: F401

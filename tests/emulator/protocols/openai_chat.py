@@ -1,0 +1,175 @@
+"""OpenAI Chat Completions (JSON and SSE) and legacy Completions."""
+from ..app import route
+from ..behaviour import Prompt, Tool, decide
+from ..tokens import count_words, truncate_words
+from ..wire import body_json, now, split_pieces, sse, stream_response
+from .common import require, text_of, wants_cache
+
+DONE = b"data: [DONE]\n\n"
+
+
+def parse_chat(ctx, body):
+    require(body.get("model"), "you must provide a model parameter", "model")
+    messages = body.get("messages")
+    require(isinstance(messages, list) and messages, "[] is too short - 'messages'", "messages")
+    prompt = Prompt(model=body["model"])
+    systems = []
+    for message in messages:
+        role = message.get("role")
+        content = message.get("content")
+        if role in ("system", "developer"):
+            systems.append(text_of(content))
+            continue
+        text = text_of(content)
+        prompt.texts.append(text)
+        if isinstance(content, list):
+            prompt.images += sum(1 for p in content if isinstance(p, dict) and p.get("type") == "image_url")
+        for call in message.get("tool_calls") or []:
+            prompt.texts.append(call.get("function", {}).get("arguments", ""))
+        if role == "user":
+            prompt.last_user_text = text
+    prompt.system = "\n".join(systems)
+    last = messages[-1]
+    if last.get("role") in ("tool", "function"):
+        prompt.tool_result = text_of(last.get("content"))
+
+    tools = [t.get("function", {}) for t in body.get("tools") or [] if t.get("type", "function") == "function"]
+    tools += body.get("functions") or []
+    prompt.tools = [Tool(t.get("name", ""), t.get("description", ""), t.get("parameters") or {}) for t in tools]
+    prompt.tool_choice = _tool_choice(body.get("tool_choice", body.get("function_call", "auto")))
+
+    fmt = body.get("response_format") or {}
+    if fmt.get("type") == "json_schema":
+        prompt.schema = (fmt.get("json_schema") or {}).get("schema") or {"type": "object"}
+    elif fmt.get("type") == "json_object":
+        prompt.json_mode = True
+    prompt.reasoning = _wants_reasoning(body)
+    prompt.max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
+    return prompt
+
+
+def _tool_choice(choice):
+    if isinstance(choice, dict):
+        name = (choice.get("function") or {}).get("name") or choice.get("name")
+        return ("tool", name) if name else "required"
+    return choice if choice in ("auto", "none", "required") else "auto"
+
+
+def _wants_reasoning(body):
+    effort = body.get("reasoning_effort")
+    if effort and effort not in ("none", "minimal"):
+        return True
+    reasoning = body.get("reasoning")
+    if isinstance(reasoning, dict) and (reasoning.get("effort") not in (None, "none") or reasoning.get("enabled")):
+        return True
+    thinking = body.get("thinking")
+    return isinstance(thinking, dict) and thinking.get("type") == "enabled"
+
+
+def chat_usage(reply, cached):
+    return {
+        "prompt_tokens": reply.input_tokens,
+        "completion_tokens": reply.output_tokens,
+        "total_tokens": reply.input_tokens + reply.output_tokens,
+        "prompt_tokens_details": {"cached_tokens": reply.input_tokens // 2 if cached else 0, "audio_tokens": 0},
+        "completion_tokens_details": {"reasoning_tokens": reply.reasoning_tokens, "audio_tokens": 0,
+                                      "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
+    }
+
+
+def reasoning_field(ctx):
+    return ctx.scenario.params.get("rfield", "reasoning_content")
+
+
+@route("POST", r"/v1/chat/completions", "openai")
+def chat_completions(ctx):
+    return handle_chat(ctx, ctx.json)
+
+
+def handle_chat(ctx, body, extras=None):
+    """Shared by OpenAI and Azure; `extras` adds provider fields (Azure's content filter results)."""
+    prompt = parse_chat(ctx, body)
+    reply = decide(prompt, ctx.new_id)
+    ctx.note_reply(reply)
+    usage = chat_usage(reply, wants_cache(ctx, body))
+    base = {"id": ctx.new_id("chatcmpl", "-"), "created": now(), "model": body["model"],
+            "system_fingerprint": "fp_emulator"}
+    if body.get("stream"):
+        return _chat_stream(ctx, body, reply, usage, base, extras or {})
+    message = {"role": "assistant", "content": reply.text, "refusal": None, "annotations": []}
+    if reply.reasoning:
+        message[reasoning_field(ctx)] = reply.reasoning
+    if reply.tool_calls:
+        message["tool_calls"] = [{"id": c.id, "type": "function",
+                                  "function": {"name": c.name, "arguments": c.arguments_json}}
+                                 for c in reply.tool_calls]
+    choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": reply.finish}
+    choice.update(extras.get("choice", {}) if extras else {})
+    result = {**base, "object": "chat.completion", "choices": [choice], "usage": usage, "service_tier": "default"}
+    if extras and "prompt_filter_results" in extras:
+        result["prompt_filter_results"] = extras["prompt_filter_results"]
+    return body_json(ctx, result)
+
+
+def _chat_stream(ctx, body, reply, usage, base, extras):
+    include_usage = bool((body.get("stream_options") or {}).get("include_usage")) and not ctx.scenario.has("nousage")
+    chunks = ctx.scenario.chunks
+    events = []
+    if "prompt_filter_results" in extras:  # Azure's first chunk: no choices, only filter results
+        events.append({**base, "object": "chat.completion.chunk", "model": "", "choices": [],
+                       "prompt_filter_results": extras["prompt_filter_results"]})
+
+    def chunk(delta, finish=None):
+        item = {**base, "object": "chat.completion.chunk", "service_tier": "default",
+                "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+        if include_usage:
+            item["usage"] = None
+        events.append(item)
+
+    chunk({"role": "assistant", "content": "", "refusal": None})
+    if reply.reasoning:
+        for piece in split_pieces(reply.reasoning, chunks):
+            chunk({reasoning_field(ctx): piece})
+    for piece in split_pieces(reply.text or "", chunks):
+        chunk({"content": piece})
+    for index, call in enumerate(reply.tool_calls):
+        chunk({"tool_calls": [{"index": index, "id": call.id, "type": "function",
+                               "function": {"name": call.name, "arguments": ""}}]})
+        for piece in split_pieces(call.arguments_json, chunks):
+            chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
+    chunk({}, reply.finish)
+    if include_usage:
+        events.append({**base, "object": "chat.completion.chunk", "service_tier": "default", "choices": [],
+                       "usage": usage})
+    return stream_response(ctx, [sse(e) for e in events], done=DONE)
+
+
+# ---- legacy completions ---------------------------------------------------------------------------
+
+@route("POST", r"/v1/completions", "openai")
+def completions(ctx):
+    return handle_completions(ctx, ctx.json)
+
+
+def handle_completions(ctx, body):
+    require(body.get("model"), "you must provide a model parameter", "model")
+    prompt_value = body.get("prompt", "")
+    prompt_text = prompt_value if isinstance(prompt_value, str) else " ".join(map(str, prompt_value))
+    text, cut = truncate_words(f"echo: {prompt_text}", body.get("max_tokens", 16))
+    prompt_tokens, completion_tokens = max(1, count_words(prompt_text)), max(1, count_words(text))
+    usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+             "total_tokens": prompt_tokens + completion_tokens}
+    finish = "length" if cut else "stop"
+    ctx.note_reply({"text": text, "finish": finish, "input_tokens": prompt_tokens,
+                    "output_tokens": completion_tokens})
+    base = {"id": ctx.new_id("cmpl", "-"), "object": "text_completion", "created": now(),
+            "model": body["model"], "system_fingerprint": "fp_emulator"}
+    if not body.get("stream"):
+        return body_json(ctx, {**base, "choices": [{"text": text, "index": 0, "logprobs": None,
+                                                    "finish_reason": finish}], "usage": usage})
+    events = [{**base, "choices": [{"text": piece, "index": 0, "logprobs": None, "finish_reason": None}]}
+              for piece in split_pieces(text, ctx.scenario.chunks)]
+    events.append({**base, "choices": [{"text": "", "index": 0, "logprobs": None, "finish_reason": finish}]})
+    if (body.get("stream_options") or {}).get("include_usage") and not ctx.scenario.has("nousage"):
+        events.append({**base, "choices": [], "usage": usage})
+    return stream_response(ctx, [sse(e) for e in events], done=DONE)
