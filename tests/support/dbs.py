@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
+# A copy of ../shared/fixtures (the original One API database), so the suite never depends on a sibling folder.
+SHARED_FIXTURES = REPO / "tests" / "fixtures" / "original"
 
 PG_HOST = os.environ.get("ONEAPI_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("ONEAPI_TEST_PG_PORT", "5432"))
@@ -111,7 +112,7 @@ def drop(tdb: TestDatabase) -> None:
 def load_original_fixture(tdb: TestDatabase) -> None:
     """Load the original One API database (schema + rows) from ../shared/fixtures into ``tdb``."""
     if not SHARED_FIXTURES.exists():
-        pytest.skip(f"shared fixtures not found at {SHARED_FIXTURES}")
+        pytest.fail(f"fixture databases missing at {SHARED_FIXTURES}")
     text = (SHARED_FIXTURES / f"oneapi-original.{tdb.dialect}.sql").read_text(encoding="utf-8")
     if tdb.dialect == "sqlite":
         import sqlite3
