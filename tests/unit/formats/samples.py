@@ -1,0 +1,123 @@
+"""Realistic provider payloads shared by the codec tests."""
+
+WEATHER = {
+    "type": "object",
+    "properties": {
+        "location": {"type": "string", "description": "City and region"},
+        "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+    },
+    "required": ["location"],
+}
+
+SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"topic": {"type": "string"}, "confidence": {"type": "number"}},
+    "required": ["topic", "confidence"],
+}
+
+PNG_B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+
+SIG = "EqQBCkgIARABGAIiQL5x8cZ1"  # an Anthropic-looking thinking signature
+
+# A Claude stream: thinking (signed), text, then a tool call split over several deltas.
+CLAUDE_STREAM = [
+    {"type": "message_start", "message": {
+        "id": "msg_01XYZ", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5",
+        "content": [], "stop_reason": None, "stop_sequence": None,
+        "usage": {"input_tokens": 40, "output_tokens": 1, "cache_read_input_tokens": 100,
+                  "cache_creation_input_tokens": 20}}},
+    {"type": "ping"},
+    {"type": "content_block_start", "index": 0, "content_block": {"type": "thinking", "thinking": "", "signature": ""}},
+    {"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": "Let me "}},
+    {"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": "think."}},
+    {"type": "content_block_delta", "index": 0, "delta": {"type": "signature_delta", "signature": SIG}},
+    {"type": "content_block_stop", "index": 0},
+    {"type": "content_block_start", "index": 1, "content_block": {"type": "text", "text": ""}},
+    {"type": "content_block_delta", "index": 1, "delta": {"type": "text_delta", "text": "Checking the "}},
+    {"type": "content_block_delta", "index": 1, "delta": {"type": "text_delta", "text": "weather."}},
+    {"type": "content_block_stop", "index": 1},
+    {"type": "content_block_start", "index": 2, "content_block": {
+        "type": "tool_use", "id": "toolu_01A", "name": "get_weather", "input": {}}},
+    {"type": "content_block_delta", "index": 2, "delta": {"type": "input_json_delta", "partial_json": ""}},
+    {"type": "content_block_delta", "index": 2, "delta": {"type": "input_json_delta", "partial_json": "{\"location\": \"San"}},
+    {"type": "content_block_delta", "index": 2, "delta": {"type": "input_json_delta", "partial_json": " Francisco, CA\"}"}},
+    {"type": "content_block_stop", "index": 2},
+    {"type": "message_delta", "delta": {"stop_reason": "tool_use", "stop_sequence": None},
+     "usage": {"output_tokens": 89}},
+    {"type": "message_stop"},
+]
+
+CLAUDE_TRUNCATED_STREAM = [
+    CLAUDE_STREAM[0],
+    {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+    {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Once upon a"}},
+    {"type": "content_block_stop", "index": 0},
+    {"type": "message_delta", "delta": {"stop_reason": "max_tokens", "stop_sequence": None},
+     "usage": {"output_tokens": 3}},
+    {"type": "message_stop"},
+]
+
+
+def chat_chunk(delta, finish=None, usage=None, choices=True):
+    body = {"id": "chatcmpl-abc", "object": "chat.completion.chunk", "created": 1700000000, "model": "gpt-4o-mini",
+            "system_fingerprint": "fp_1",
+            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}] if choices else []}
+    if usage is not None:
+        body["usage"] = usage
+    return body
+
+
+CHAT_USAGE = {"prompt_tokens": 120, "completion_tokens": 30, "total_tokens": 150,
+              "prompt_tokens_details": {"cached_tokens": 64, "audio_tokens": 0},
+              "completion_tokens_details": {"reasoning_tokens": 10, "audio_tokens": 0}}
+
+# A Chat stream with reasoning_content, text, and two parallel tool calls.
+CHAT_STREAM = [
+    chat_chunk({"role": "assistant", "content": "", "refusal": None}),
+    chat_chunk({"reasoning_content": "Need "}),
+    chat_chunk({"reasoning_content": "weather."}),
+    chat_chunk({"content": "Let me "}),
+    chat_chunk({"content": "check."}),
+    chat_chunk({"tool_calls": [{"index": 0, "id": "call_A", "type": "function",
+                                "function": {"name": "get_weather", "arguments": ""}}]}),
+    chat_chunk({"tool_calls": [{"index": 0, "function": {"arguments": "{\"location\":"}}]}),
+    chat_chunk({"tool_calls": [{"index": 0, "function": {"arguments": " \"Paris\"}"}}]}),
+    chat_chunk({"tool_calls": [{"index": 1, "id": "call_B", "type": "function",
+                                "function": {"name": "get_weather", "arguments": "{\"location\": "}}]}),
+    chat_chunk({"tool_calls": [{"index": 1, "function": {"arguments": "\"Rome\"}"}}]}),
+    chat_chunk({}, finish="tool_calls"),
+    chat_chunk({}, usage=CHAT_USAGE, choices=False),
+]
+
+CHAT_TRUNCATED_STREAM = [
+    chat_chunk({"role": "assistant", "content": ""}),
+    chat_chunk({"content": "Once upon a"}),
+    chat_chunk({}, finish="length"),
+    chat_chunk({}, usage=CHAT_USAGE, choices=False),
+]
+
+CLAUDE_RESPONSE = {
+    "id": "msg_01ABC", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5",
+    "content": [
+        {"type": "thinking", "thinking": "User wants weather.", "signature": SIG},
+        {"type": "text", "text": "I'll check."},
+        {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"location": "Paris"}},
+        {"type": "tool_use", "id": "toolu_2", "name": "get_weather", "input": {"location": "Rome", "unit": "celsius"}},
+    ],
+    "stop_reason": "tool_use", "stop_sequence": None,
+    "usage": {"input_tokens": 50, "output_tokens": 70, "cache_read_input_tokens": 200,
+              "cache_creation_input_tokens": 30,
+              "cache_creation": {"ephemeral_5m_input_tokens": 10, "ephemeral_1h_input_tokens": 20}},
+}
+
+CHAT_RESPONSE = {
+    "id": "chatcmpl-123", "object": "chat.completion", "created": 1700000000, "model": "gpt-4o-mini",
+    "choices": [{"index": 0, "message": {
+        "role": "assistant", "content": "Checking.", "refusal": None,
+        "tool_calls": [
+            {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"location\":\"Paris\"}"}},
+            {"id": "call_2", "type": "function", "function": {"name": "get_weather", "arguments": "{\"location\":\"Rome\"}"}},
+        ]}, "logprobs": None, "finish_reason": "tool_calls"}],
+    "usage": CHAT_USAGE,
+}
