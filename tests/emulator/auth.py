@@ -39,7 +39,8 @@ def _azure(ctx):
 
 
 def _anthropic(ctx):
-    key = ctx.request.headers.get("x-api-key", "")
+    # anthropic SDK 2.x sends the API key as `Authorization: Bearer`; older clients use `x-api-key`.
+    key = ctx.request.headers.get("x-api-key", "") or _bearer(ctx)
     if not key:
         raise ApiError(401, "auth", "x-api-key header is required")
     if _rejected(key):

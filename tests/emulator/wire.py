@@ -41,11 +41,11 @@ def _cut_body(body):
     raise ConnectionCut()
 
 
-def paced(ctx, events, keepalive=b": keep-alive\n\n", done=None):
+def paced(ctx, events, keepalive=b": keep-alive\n\n", done=None, error_event=None):
     """Yield pre-encoded events with the scenario's delay, keep-alive comments, stall and cut.
 
     `done` is the protocol's end marker (e.g. b"data: [DONE]\\n\\n"); `cut` drops the connection
-    half-way so neither the rest nor the marker is sent.
+    half-way so neither the rest nor the marker is sent; `streamerror` sends `error_event` there and stops.
     """
     scenario = ctx.scenario
     delay = scenario.delay_ms / 1000
@@ -54,6 +54,9 @@ def paced(ctx, events, keepalive=b": keep-alive\n\n", done=None):
         if i == middle:
             if scenario.has("cut"):
                 raise ConnectionCut()
+            if scenario.has("streamerror") and error_event:
+                yield error_event
+                return
             if scenario.stall_ms:
                 ctx.sleep(scenario.stall_ms / 1000)
         if i and delay:
@@ -65,12 +68,13 @@ def paced(ctx, events, keepalive=b": keep-alive\n\n", done=None):
         yield done
 
 
-def stream_response(ctx, events, keepalive=b": keep-alive\n\n", done=None, content_type="text/event-stream"):
+def stream_response(ctx, events, keepalive=b": keep-alive\n\n", done=None, content_type="text/event-stream",
+                    error_event=None):
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     if ctx.scenario.has("malformed") and events:
         events = list(events)
         events.insert(len(events) // 2, b"data: {\"broken\": \n\n")
-    return Response(paced(ctx, events, keepalive, done), headers=headers, content_type=content_type,
+    return Response(paced(ctx, events, keepalive, done, error_event), headers=headers, content_type=content_type,
                     direct_passthrough=True)
 
 

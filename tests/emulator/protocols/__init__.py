@@ -1,3 +1,4 @@
 """Protocol modules; importing each registers its routes on the emulator app."""
 from . import openai_chat  # noqa: F401
 from . import openai_responses  # noqa: F401
+from . import anthropic  # noqa: F401

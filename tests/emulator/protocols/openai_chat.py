@@ -2,10 +2,12 @@
 from ..app import route
 from ..behaviour import Prompt, Tool, decide
 from ..tokens import count_words, truncate_words
+from ..errors import openai_error_body
 from ..wire import body_json, now, split_pieces, sse, stream_response
 from .common import require, text_of, wants_cache
 
 DONE = b"data: [DONE]\n\n"
+STREAM_ERROR = sse(openai_error_body("server_error"))
 
 
 def parse_chat(ctx, body):
@@ -141,7 +143,7 @@ def _chat_stream(ctx, body, reply, usage, base, extras):
     if include_usage:
         events.append({**base, "object": "chat.completion.chunk", "service_tier": "default", "choices": [],
                        "usage": usage})
-    return stream_response(ctx, [sse(e) for e in events], done=DONE)
+    return stream_response(ctx, [sse(e) for e in events], done=DONE, error_event=STREAM_ERROR)
 
 
 # ---- legacy completions ---------------------------------------------------------------------------

@@ -180,7 +180,10 @@ def handle_create(ctx, body):
         queued["status"] = "queued"
         return json_response(queued)
     if body.get("stream"):
-        return stream_response(ctx, list(_events(envelope, final, ctx.scenario.chunks)), keepalive=b": keep-alive\n\n")
+        events = list(_events(envelope, final, ctx.scenario.chunks))
+        error = sse({"type": "error", "code": "server_error", "message": "The server had an error while processing "
+                     "your request.", "param": None, "sequence_number": len(events) // 2}, event="error")
+        return stream_response(ctx, events, error_event=error)
     return body_json(ctx, final)
 
 
