@@ -310,9 +310,12 @@ def tag_signature(origin: str | None, signature: str, native: str | None) -> str
     return f"{origin}{_TAG_SEP}{signature}"
 
 
+REDACTED = "-redacted"  # tag suffix for Anthropic redacted_thinking data
+
+
 def untag_signature(value: str, native: str | None) -> tuple[str | None, str]:
     head, sep, rest = value.partition(_TAG_SEP)
-    if sep and (head in ORIGINS or head == GEMINI_CALL_TAG):
+    if sep and (head in ORIGINS or head == GEMINI_CALL_TAG or head.removesuffix(REDACTED) in ORIGINS):
         return head, rest
     return native, value
 

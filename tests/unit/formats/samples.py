@@ -121,3 +121,73 @@ CHAT_RESPONSE = {
         ]}, "logprobs": None, "finish_reason": "tool_calls"}],
     "usage": CHAT_USAGE,
 }
+
+
+RESPONSES_USAGE = {"input_tokens": 300, "input_tokens_details": {"cached_tokens": 256},
+                   "output_tokens": 80, "output_tokens_details": {"reasoning_tokens": 40}, "total_tokens": 380}
+
+ENC = "gAAAAABoEncryptedReasoning=="  # an OpenAI-looking encrypted_content
+
+
+def _resp(status="in_progress", output=None, usage=None, incomplete=None):
+    return {"id": "resp_abc", "object": "response", "created_at": 1741290958, "status": status, "error": None,
+            "incomplete_details": incomplete, "instructions": None, "max_output_tokens": None, "model": "gpt-5-mini",
+            "output": output or [], "parallel_tool_calls": True, "previous_response_id": None,
+            "reasoning": {"effort": "medium", "summary": "auto"}, "temperature": 1.0, "text": {"format": {"type": "text"}},
+            "tool_choice": "auto", "tools": [], "top_p": 1.0, "truncation": "disabled", "usage": usage, "user": None,
+            "metadata": {}}
+
+
+RS_DONE = {"id": "rs_1", "type": "reasoning", "summary": [{"type": "summary_text", "text": "Thinking it over."}],
+           "encrypted_content": ENC}
+MSG_DONE = {"id": "msg_1", "type": "message", "status": "completed", "role": "assistant",
+            "content": [{"type": "output_text", "text": "Hi there!", "annotations": []}]}
+FC_DONE = {"id": "fc_1", "type": "function_call", "status": "completed", "call_id": "call_1", "name": "get_weather",
+           "arguments": "{\"location\":\"Oslo\"}"}
+
+# An OpenAI Responses stream: reasoning summary + encrypted content, a message, a function call.
+RESPONSES_STREAM = [
+    {"type": "response.created", "sequence_number": 0, "response": _resp()},
+    {"type": "response.in_progress", "sequence_number": 1, "response": _resp()},
+    {"type": "response.output_item.added", "sequence_number": 2, "output_index": 0,
+     "item": {"id": "rs_1", "type": "reasoning", "summary": []}},
+    {"type": "response.reasoning_summary_part.added", "sequence_number": 3, "item_id": "rs_1", "output_index": 0,
+     "summary_index": 0, "part": {"type": "summary_text", "text": ""}},
+    {"type": "response.reasoning_summary_text.delta", "sequence_number": 4, "item_id": "rs_1", "output_index": 0,
+     "summary_index": 0, "delta": "Thinking it "},
+    {"type": "response.reasoning_summary_text.delta", "sequence_number": 5, "item_id": "rs_1", "output_index": 0,
+     "summary_index": 0, "delta": "over."},
+    {"type": "response.reasoning_summary_text.done", "sequence_number": 6, "item_id": "rs_1", "output_index": 0,
+     "summary_index": 0, "text": "Thinking it over."},
+    {"type": "response.reasoning_summary_part.done", "sequence_number": 7, "item_id": "rs_1", "output_index": 0,
+     "summary_index": 0, "part": {"type": "summary_text", "text": "Thinking it over."}},
+    {"type": "response.output_item.done", "sequence_number": 8, "output_index": 0, "item": RS_DONE},
+    {"type": "response.output_item.added", "sequence_number": 9, "output_index": 1,
+     "item": {"id": "msg_1", "type": "message", "status": "in_progress", "role": "assistant", "content": []}},
+    {"type": "response.content_part.added", "sequence_number": 10, "item_id": "msg_1", "output_index": 1,
+     "content_index": 0, "part": {"type": "output_text", "text": "", "annotations": []}},
+    {"type": "response.output_text.delta", "sequence_number": 11, "item_id": "msg_1", "output_index": 1,
+     "content_index": 0, "delta": "Hi ", "logprobs": []},
+    {"type": "response.output_text.delta", "sequence_number": 12, "item_id": "msg_1", "output_index": 1,
+     "content_index": 0, "delta": "there!", "logprobs": []},
+    {"type": "response.output_text.done", "sequence_number": 13, "item_id": "msg_1", "output_index": 1,
+     "content_index": 0, "text": "Hi there!", "logprobs": []},
+    {"type": "response.content_part.done", "sequence_number": 14, "item_id": "msg_1", "output_index": 1,
+     "content_index": 0, "part": {"type": "output_text", "text": "Hi there!", "annotations": []}},
+    {"type": "response.output_item.done", "sequence_number": 15, "output_index": 1, "item": MSG_DONE},
+    {"type": "response.output_item.added", "sequence_number": 16, "output_index": 2,
+     "item": {"id": "fc_1", "type": "function_call", "status": "in_progress", "call_id": "call_1",
+              "name": "get_weather", "arguments": ""}},
+    {"type": "response.function_call_arguments.delta", "sequence_number": 17, "item_id": "fc_1", "output_index": 2,
+     "delta": "{\"location\":"},
+    {"type": "response.function_call_arguments.delta", "sequence_number": 18, "item_id": "fc_1", "output_index": 2,
+     "delta": "\"Oslo\"}"},
+    {"type": "response.function_call_arguments.done", "sequence_number": 19, "item_id": "fc_1", "output_index": 2,
+     "arguments": "{\"location\":\"Oslo\"}"},
+    {"type": "response.output_item.done", "sequence_number": 20, "output_index": 2, "item": FC_DONE},
+    {"type": "response.completed", "sequence_number": 21,
+     "response": _resp("completed", [RS_DONE, MSG_DONE, FC_DONE], RESPONSES_USAGE)},
+]
+
+RESPONSES_RESPONSE = _resp("completed", [RS_DONE, MSG_DONE, FC_DONE], RESPONSES_USAGE)
+RESPONSES_INCOMPLETE = _resp("incomplete", [MSG_DONE], RESPONSES_USAGE, {"reason": "max_output_tokens"})
