@@ -15,7 +15,10 @@ ROUTES = []  # (method, compiled pattern, family, handler)
 
 
 def route(method, pattern, family):
-    """Register a handler `fn(ctx, **path_groups)` for one family: openai, azure, anthropic, gemini, emu."""
+    """Register a handler `fn(ctx, **path_groups)` for one family: openai, azure, anthropic, gemini, emu.
+
+    `family` may be a callable(request) -> family name for paths several providers share.
+    """
     def register(fn):
         ROUTES.append((method, re.compile("^" + pattern + "$"), family, fn))
         return fn
@@ -88,6 +91,8 @@ class EmulatorApp:
             return error_response(_family_for_path(api_path), 404, "not_found",
                                   f"Invalid URL ({request.method} {api_path})")
         method_ok, family, handler, groups = match
+        if callable(family):  # shared paths (GET /v1/models) pick the protocol from the request's headers
+            family = family(request)
         if not method_ok:
             return error_response(family, 405, "bad_request", f"Method {request.method} not allowed for {api_path}")
         ctx = Context(self, request, scenario, api_path, record, family)

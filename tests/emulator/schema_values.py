@@ -5,6 +5,8 @@ Gemini names and type lists), enum/const, $ref into $defs/definitions, anyOf/one
 items with minItems, numeric bounds, string length and common formats.
 """
 
+import math
+
 FORMAT_EXAMPLES = {
     "date-time": "2024-01-01T00:00:00Z",
     "date": "2024-01-01",
@@ -52,7 +54,7 @@ def value_for_schema(schema, hint="", root=None, depth=0):
     if kind == "array":
         return _array(schema, hint, root, depth)
     if kind == "integer":
-        return int(_number(schema, 1))
+        return _number(schema, 1)
     if kind == "number":
         return _number(schema, 0.5)
     if kind == "boolean":
@@ -101,27 +103,38 @@ def _array(schema, hint, root, depth):
     return [value_for_schema(items, hint, root, depth + 1) for _ in range(count)]
 
 
+def _bound(schema, inclusive_key, exclusive_key):
+    """(limit, exclusive) from draft-6+ numbers or draft-4 boolean exclusive flags."""
+    exclusive = schema.get(exclusive_key)
+    if _is_number(exclusive):
+        return float(exclusive), True
+    limit = schema.get(inclusive_key)
+    return (float(limit), exclusive is True) if _is_number(limit) else (None, False)
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _number(schema, preferred):
-    low = schema.get("minimum", schema.get("exclusiveMinimum"))
-    high = schema.get("maximum", schema.get("exclusiveMaximum"))
-    low = float(low) if isinstance(low, (int, float)) and not isinstance(low, bool) else None
-    high = float(high) if isinstance(high, (int, float)) and not isinstance(high, bool) else None
-    value = float(preferred)
+    low, low_exclusive = _bound(schema, "minimum", "exclusiveMinimum")
+    high, high_exclusive = _bound(schema, "maximum", "exclusiveMaximum")
     if low is not None and high is not None:
         value = (low + high) / 2
-    elif low is not None and value <= low:
-        value = low + 1
-    elif high is not None and value >= high:
-        value = high - 1
-    if _type_of(schema) == "integer":
-        value = float(int(value))
-        if low is not None and value < low:
-            value = low if low.is_integer() else float(int(low) + 1)
-        if "exclusiveMinimum" in schema and value <= low:
-            value += 1
+    else:
+        value = float(preferred)
+        if low is not None and (value < low or (low_exclusive and value <= low)):
+            value = low + (1 if low_exclusive else 0)
+        if high is not None and (value > high or (high_exclusive and value >= high)):
+            value = high - (1 if high_exclusive else 0)
     multiple = schema.get("multipleOf")
-    if isinstance(multiple, (int, float)) and multiple:
-        value = multiple * max(1, round(value / multiple))
+    if _is_number(multiple) and multiple:
+        value = multiple * math.ceil(value / multiple)
+    if _type_of(schema) == "integer":
+        value = math.ceil(value)
+        if high is not None and (value > high or (high_exclusive and value >= high)):
+            value -= 1
+        return int(value)
     return value
 
 
