@@ -3,9 +3,9 @@ from gevent import monkey
 
 monkey.patch_all()  # first: also covers --preload, which imports the app in the master
 
-from oneapi import config  # noqa: E402
+from oneapi import config as _config_module  # noqa: E402  (a global named "config" is a gunicorn setting)
 
-_cfg = config.settings
+_cfg = _config_module.settings
 
 bind = f"0.0.0.0:{_cfg.port}"
 workers = _cfg.workers
