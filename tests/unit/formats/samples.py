@@ -191,3 +191,45 @@ RESPONSES_STREAM = [
 
 RESPONSES_RESPONSE = _resp("completed", [RS_DONE, MSG_DONE, FC_DONE], RESPONSES_USAGE)
 RESPONSES_INCOMPLETE = _resp("incomplete", [MSG_DONE], RESPONSES_USAGE, {"reason": "max_output_tokens"})
+
+
+GEMINI_SIG = "CiQBjz1rX0Zm9k2yQ1pL"  # a Gemini-looking thoughtSignature (base64)
+
+GEMINI_USAGE = {"promptTokenCount": 500, "candidatesTokenCount": 20, "thoughtsTokenCount": 30,
+                "cachedContentTokenCount": 400, "totalTokenCount": 550}
+
+GEMINI_RESPONSE = {
+    "candidates": [{"content": {"role": "model", "parts": [
+        {"text": "Considering the cities.", "thought": True},
+        {"text": "Looking it up."},
+        {"functionCall": {"name": "get_weather", "args": {"location": "Paris"}}, "thoughtSignature": GEMINI_SIG},
+        {"functionCall": {"name": "get_weather", "args": {"location": "Rome"}}},
+    ]}, "finishReason": "STOP", "index": 0}],
+    "usageMetadata": GEMINI_USAGE, "modelVersion": "gemini-2.5-flash", "responseId": "gresp-1",
+}
+
+
+def gemini_chunk(parts, finish=None, usage=None):
+    cand = {"content": {"role": "model", "parts": parts}, "index": 0}
+    if finish:
+        cand["finishReason"] = finish
+    body = {"candidates": [cand], "modelVersion": "gemini-2.5-flash", "responseId": "gresp-2"}
+    if usage:
+        body["usageMetadata"] = usage
+    return body
+
+
+GEMINI_STREAM = [
+    gemini_chunk([{"text": "Pondering ", "thought": True}]),
+    gemini_chunk([{"text": "weather.", "thought": True}]),
+    gemini_chunk([{"text": "Sure, "}]),
+    gemini_chunk([{"text": "checking."}]),
+    gemini_chunk([{"functionCall": {"name": "get_weather", "args": {"location": "Paris", "unit": "celsius"}},
+                   "thoughtSignature": GEMINI_SIG}]),
+    gemini_chunk([{"text": ""}], finish="STOP", usage=GEMINI_USAGE),
+]
+
+GEMINI_TRUNCATED_STREAM = [
+    gemini_chunk([{"text": "Once upon a"}]),
+    gemini_chunk([{"text": " time"}], finish="MAX_TOKENS", usage=GEMINI_USAGE),
+]
