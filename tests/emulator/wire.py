@@ -36,6 +36,14 @@ def body_json(ctx, obj, status=200, headers=None):
     return Response(body, status=status, headers=headers or {}, mimetype="application/json")
 
 
+def body_bytes(ctx, data, content_type, status=200):
+    """A binary response honouring the `cut` scenario (Content-Length promised, half sent)."""
+    if ctx.scenario.has("cut"):
+        return Response(_cut_body(data), status=status, headers={"Content-Length": str(len(data))},
+                        content_type=content_type, direct_passthrough=True)
+    return Response(data, status=status, content_type=content_type)
+
+
 def _cut_body(body):
     yield body[: len(body) // 2]
     raise ConnectionCut()

@@ -3,3 +3,5 @@ from . import gemini  # noqa: F401  (before OpenAI: /v1/models/x:generateContent
 from . import openai_chat  # noqa: F401
 from . import openai_responses  # noqa: F401
 from . import anthropic  # noqa: F401
+from . import openai_misc  # noqa: F401
+from . import openai_media  # noqa: F401
