@@ -5,3 +5,4 @@ from . import openai_responses  # noqa: F401
 from . import anthropic  # noqa: F401
 from . import openai_misc  # noqa: F401
 from . import openai_media  # noqa: F401
+from . import azure  # noqa: F401
