@@ -222,6 +222,8 @@ def _assistant_message(parts: list, *, for_client: bool) -> dict:
     calls = [_encode_tool_call(p) for p in parts if isinstance(p, ir.ToolCall)]
     if calls:
         msg["tool_calls"] = calls
+    elif msg["content"] is None and not for_client:
+        msg["content"] = ""  # providers reject an assistant turn with neither content nor calls
     return msg
 
 
@@ -347,9 +349,6 @@ def decode_response(body: dict) -> ir.Response:
     choice = (body.get("choices") or [{}])[0]
     msg = choice.get("message") or {}
     parts = _decode_assistant(msg)
-    for p in parts:
-        if isinstance(p, ir.Thinking) and p.origin is None and p.signature is None:
-            p.origin = None
     reason = choice.get("finish_reason")
     return ir.Response(
         id=body.get("id", ""), model=body.get("model", ""), parts=parts,
