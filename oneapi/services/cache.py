@@ -1,19 +1,249 @@
-"""Hot-path lookups (token by key, user quota/group/status, enabled abilities) cached in memory or Redis.
+"""Hot-path lookups (token by key, user status/role/group) cached in memory or Redis.
 
-Control-plane code calls the ``invalidate_*`` functions after every change so that this process sees it at
-once and other processes within SYNC_FREQUENCY seconds (or at once through Redis when configured).
-The relay owns the implementation; these names are the contract.
+Without MEMORY_CACHE_ENABLED or Redis every lookup reads the database (as the original does). With the memory
+cache, rows are kept per process for SYNC_FREQUENCY seconds; with Redis (REDIS_CONN_STRING), they are shared by
+every process under the original's key names, so an invalidation reaches all workers at once.
+
+Control-plane code calls the ``invalidate_*`` functions after every change.
 """
 from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+import orjson
+
+from oneapi import config
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: int
+    user_id: int
+    key: str
+    status: int
+    name: str
+    expired_time: int
+    remain_quota: int
+    unlimited_quota: bool
+    used_quota: int
+    models: str
+    subnet: str
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    id: int
+    username: str
+    role: int
+    status: int
+    group: str
+    quota: int
+
+
+class MemoryStore:
+    """A process-local TTL map."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, tuple[float, str]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> str | None:
+        item = self._items.get(key)
+        if item is None:
+            return None
+        if item[0] < time.monotonic():
+            self._items.pop(key, None)
+            return None
+        return item[1]
+
+    def set(self, key: str, value: str, ttl: float) -> None:
+        with self._lock:
+            if len(self._items) > 100_000:  # a bound, so unknown keys cannot grow memory without limit
+                self._items.clear()
+            self._items[key] = (time.monotonic() + ttl, value)
+
+    def delete(self, key: str) -> None:
+        self._items.pop(key, None)
+
+    def incr(self, key: str) -> int:
+        with self._lock:
+            value = int((self._items.get(key) or (0, "0"))[1]) + 1
+            self._items[key] = (float("inf"), str(value))
+            return value
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
+class RedisStore:
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def get(self, key: str) -> str | None:
+        value = self.client.get(key)
+        return value.decode() if isinstance(value, bytes) else value
+
+    def set(self, key: str, value: str, ttl: float) -> None:
+        self.client.set(key, value, ex=max(1, int(ttl)))
+
+    def delete(self, key: str) -> None:
+        self.client.delete(key)
+
+    def incr(self, key: str) -> int:
+        return int(self.client.incr(key))
+
+    def clear(self) -> None:  # tests only
+        pass
+
+
+_memory = MemoryStore()
+_redis_store: RedisStore | None = None
+_redis_for: str | None = None
+_lock = threading.Lock()
+
+
+def redis_client():
+    """The shared redis-py client when REDIS_CONN_STRING is set (and SYNC_FREQUENCY != 0), else None."""
+    global _redis_store, _redis_for
+    cfg = config.settings
+    if not cfg.redis_enabled:
+        return None
+    if _redis_store is None or _redis_for != cfg.redis_conn_string:
+        with _lock:
+            import redis
+            if cfg.redis_master_name:
+                from redis.sentinel import Sentinel
+                addrs = [tuple(a.strip().rsplit(":", 1)) for a in cfg.redis_conn_string.split(",") if a.strip()]
+                sentinel = Sentinel([(h, int(p)) for h, p in addrs], password=cfg.redis_password or None)
+                client = sentinel.master_for(cfg.redis_master_name, password=cfg.redis_password or None)
+            else:
+                client = redis.Redis.from_url(cfg.redis_conn_string, socket_timeout=5, socket_connect_timeout=5)
+            _redis_store, _redis_for = RedisStore(client), cfg.redis_conn_string
+    return _redis_store.client
+
+
+def _store():
+    """Where cached rows live, or None when caching is off."""
+    cfg = config.settings
+    if cfg.redis_enabled:
+        redis_client()
+        return _redis_store
+    if cfg.memory_cache_enabled:
+        return _memory
+    return None
+
+
+def _ttl() -> float:
+    return max(1, config.settings.sync_frequency or 600)
+
+
+def _cached(key: str, load: Callable[[], dict | None]) -> dict | None:
+    store = _store()
+    if store is None:
+        return load()
+    try:
+        raw = store.get(key)
+    except Exception:  # a Redis outage must not take the relay down: read the database instead
+        log.warning("cache read failed for %s; reading the database", key, exc_info=True)
+        return load()
+    if raw is not None:
+        return orjson.loads(raw) if raw != "null" else None
+    value = load()
+    try:
+        store.set(key, orjson.dumps(value).decode(), _ttl())
+    except Exception:
+        log.warning("cache write failed for %s", key, exc_info=True)
+    return value
+
+
+def _load_token(key: str) -> dict | None:
+    from oneapi.models import Token
+    row = Token.get_or_none(Token.key == key)
+    if row is None or row.key != key:  # MySQL compares case-insensitively
+        return None
+    return dict(id=row.id, user_id=row.user_id or 0, key=row.key, status=row.status, name=row.name or "",
+                expired_time=row.expired_time if row.expired_time is not None else -1,
+                remain_quota=row.remain_quota or 0, unlimited_quota=bool(row.unlimited_quota),
+                used_quota=row.used_quota or 0, models=row.models or "", subnet=row.subnet or "")
+
+
+def _load_user(user_id: int) -> dict | None:
+    from oneapi.models import User
+    row = User.get_or_none(User.id == user_id)
+    if row is None:
+        return None
+    return dict(id=row.id, username=row.username or "", role=row.role, status=row.status,
+                group=row.group or "default", quota=row.quota or 0)
+
+
+def get_token(key: str) -> TokenInfo | None:
+    """The token whose bare key is ``key``, or None."""
+    data = _cached(f"token:{key}", lambda: _load_token(key))
+    return TokenInfo(**data) if data else None
+
+
+def get_user(user_id: int) -> UserInfo | None:
+    data = _cached(f"user_obj:{user_id}", lambda: _load_user(user_id))
+    return UserInfo(**data) if data else None
+
+
+def _delete(*keys: str) -> None:
+    for store in filter(None, (_memory, _store())):
+        for key in keys:
+            try:
+                store.delete(key)
+            except Exception:
+                log.warning("cache delete failed for %s", key, exc_info=True)
 
 
 def invalidate_token(key: str) -> None:
     """A token row changed or was deleted (``key`` is the bare 48-char key)."""
+    _delete(f"token:{key}")
 
 
 def invalidate_user(user_id: int) -> None:
     """A user's status, role, group or quota changed."""
+    _delete(f"user_obj:{user_id}", f"user_group:{user_id}", f"user_quota:{user_id}", f"user_enabled:{user_id}")
+
+
+_CHANNELS_GENERATION = "oneapi:channels_generation"
+_local_generation = 0
 
 
 def invalidate_channels() -> None:
-    """Channels or abilities changed: rebuild the routing table."""
+    """Channels or abilities changed: rebuild the routing table (in every process when Redis is on)."""
+    global _local_generation
+    _local_generation += 1
+    client = redis_client()
+    if client is not None:
+        try:
+            client.incr(_CHANNELS_GENERATION)
+        except Exception:
+            log.warning("could not publish the channel change through Redis", exc_info=True)
+
+
+def channels_generation() -> tuple[int, int]:
+    """Changes whenever ``invalidate_channels`` ran in this process (or, with Redis, in any process)."""
+    client = redis_client()
+    shared = 0
+    if client is not None:
+        try:
+            shared = int(client.get(_CHANNELS_GENERATION) or 0)
+        except Exception:
+            shared = -1
+    return _local_generation, shared
+
+
+def reset() -> None:
+    """Forget everything cached in this process (tests)."""
+    _memory.clear()
+
+
+def token_as_dict(token: TokenInfo) -> dict:
+    return asdict(token)

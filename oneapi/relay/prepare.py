@@ -1,0 +1,186 @@
+"""Build the upstream request for one channel: model mapping, forced system prompt, usage in streams,
+vendor quirks, and conversion between client format and provider protocol when they differ.
+
+When nothing needs changing the client's body bytes are sent untouched (no re-serialising).
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+import orjson
+from urllib3.filepost import encode_multipart_formdata
+
+from oneapi import config
+from oneapi.relay import providers
+from oneapi.relay.errors import RelayError
+from oneapi.relay.request import RelayRequest
+
+OPENAI = 1
+OPENROUTER = 20
+# Channel types whose upstream serves OpenAI's Responses API (others get Responses requests as chat).
+RESPONSES_NATIVE_TYPES = {OPENAI, 3, 50}
+_INCLUDE_USAGE_MODES = {"chat", "completions"}
+
+
+@dataclass
+class Prepared:
+    url: str
+    headers: dict
+    data: bytes
+    provider_format: str         # chat | responses | claude | gemini | raw
+    client_format: str | None    # None for raw passthrough modes
+    converted: bool = False
+    ir_request: object = None
+    system_prompt_reset: bool = False
+    upstream_stream: bool = False
+
+
+def model_mapping(channel) -> dict:
+    text = (channel.model_mapping or "").strip()
+    if not text or text == "{}":
+        return {}
+    try:
+        mapping = json.loads(text)
+    except ValueError:
+        return {}
+    return mapping if isinstance(mapping, dict) else {}
+
+
+def mapped_model(channel, model: str) -> str:
+    target = model_mapping(channel).get(model)
+    return target if isinstance(target, str) and target else model
+
+
+def _codec(name: str):
+    from oneapi.relay.formats import CODECS
+    codec = CODECS.get(name)
+    if codec is None or not hasattr(codec, "decode_request"):
+        raise RelayError(400, f"format {name} is not supported yet", "invalid_request_error", "unsupported_format")
+    return codec
+
+
+def provider_format(rr: RelayRequest, channel) -> str:
+    """Which wire format this channel is spoken to in, for this request."""
+    protocol = providers.protocol_of(channel.type)
+    if protocol == "unsupported":
+        raise RelayError(400, f"channel type {channel.type} is not supported", "one_api_error",
+                         "unsupported_channel_type")
+    if protocol == "proxy":
+        return "raw"
+    fmt = rr.client_format
+    if fmt is None:  # embeddings, images, audio, moderations, rerank, completions: OpenAI protocol only
+        if protocol != "openai":
+            raise RelayError(400, f"{rr.path.split('?')[0]} is not supported by channel type {channel.type}",
+                             "invalid_request_error", "unsupported_endpoint")
+        return "raw"
+    if protocol == "anthropic":
+        return "claude"
+    if protocol == "gemini":
+        return "gemini"
+    if fmt == "responses" and channel.type in RESPONSES_NATIVE_TYPES:
+        return "responses"
+    return "chat"
+
+
+def _apply_system_prompt(body: dict, fmt: str, prompt: str) -> None:
+    if fmt == "chat":
+        messages = list(body.get("messages") or [])
+        if messages and isinstance(messages[0], dict) and messages[0].get("role") == "system":
+            messages[0] = {**messages[0], "content": prompt}
+        else:
+            messages.insert(0, {"role": "system", "content": prompt})
+        body["messages"] = messages
+    elif fmt == "claude":
+        body["system"] = prompt
+    elif fmt == "responses":
+        body["instructions"] = prompt
+
+
+def _tweak_json(rr: RelayRequest, channel, model: str, fmt: str) -> tuple[bytes, bool]:
+    """The body for a same-format request, re-serialised only when something changes."""
+    body = rr.json
+    if body is None:
+        return rr.raw, False
+    changes: dict = {}
+    if model != rr.model and "model" in body:
+        changes["model"] = model
+    prompt = (channel.system_prompt or "").strip()
+    wants_usage = (rr.stream and rr.mode in _INCLUDE_USAGE_MODES and config.settings.enforce_include_usage
+                   and not (body.get("stream_options") or {}).get("include_usage"))
+    sort = config.settings.openrouter_provider_sort
+    wants_sort = channel.type == OPENROUTER and sort and not (body.get("provider") or {}).get("sort")
+    if not (changes or prompt or wants_usage or wants_sort):
+        return rr.raw, False
+    body = {**body, **changes}
+    if prompt:
+        _apply_system_prompt(body, fmt, prompt)
+    if wants_usage:
+        body["stream_options"] = {**(body.get("stream_options") or {}), "include_usage": True}
+    if wants_sort:
+        body["provider"] = {**(body.get("provider") or {}), "sort": sort}
+    return orjson.dumps(body), bool(prompt)
+
+
+def _multipart(rr: RelayRequest, model: str) -> tuple[bytes, str]:
+    if model == rr.model or not rr.form.get("model"):
+        return rr.raw, rr.content_type
+    fields = [(k, (model if k == "model" else v)) for k, v in rr.form.items()]
+    fields += [(name, (filename, data, ctype)) for name, filename, ctype, data in rr.files]
+    body, content_type = encode_multipart_formdata(fields)
+    return body, content_type
+
+
+def prepare(rr: RelayRequest, channel, model: str) -> Prepared:
+    fmt = provider_format(rr, channel)
+    stream = rr.stream
+    if fmt == "raw":
+        target = providers.target(channel, rr.path, model, stream=stream)
+        headers = dict(target.headers)
+        if rr.is_multipart:
+            data, ctype = _multipart(rr, model)
+            headers["Content-Type"] = ctype
+            return Prepared(target.url, headers, data, "raw", None, upstream_stream=stream)
+        data, reset = _tweak_json(rr, channel, model, "chat" if rr.mode == "chat" else rr.mode)
+        if rr.raw:
+            headers["Content-Type"] = rr.content_type or "application/json"
+        return Prepared(target.url, headers, data, "raw", None, system_prompt_reset=reset, upstream_stream=stream)
+
+    client_fmt = rr.client_format
+    upstream_path = {"chat": "/v1/chat/completions", "responses": "/v1/responses",
+                     "claude": "/v1/messages"}.get(fmt, rr.path)
+    if fmt == client_fmt:
+        target = providers.target(channel, upstream_path if fmt != "chat" else rr.path, model, stream=stream)
+        data, reset = _tweak_json(rr, channel, model, fmt)
+        headers = {**target.headers, "Content-Type": "application/json"}
+        return Prepared(target.url, headers, data, fmt, client_fmt, system_prompt_reset=reset, upstream_stream=stream)
+
+    ir_req = _codec(client_fmt).decode_request(rr.json or {})
+    ir_req.model = model
+    ir_req.stream = stream
+    if stream:
+        ir_req.include_usage = True
+    reset = False
+    prompt = (channel.system_prompt or "").strip()
+    if prompt:
+        from oneapi.relay.formats import ir
+        ir_req.system = [ir.Text(prompt)]
+        reset = True
+    if not ir_req.max_tokens and fmt == "claude":
+        ir_req.max_tokens = config.settings.default_max_token
+    body = _codec(fmt).encode_request(ir_req)
+    if fmt == "chat" and stream:
+        body["stream_options"] = {"include_usage": True}
+    target = providers.target(channel, upstream_path, model, stream=stream)
+    headers = {**target.headers, "Content-Type": "application/json"}
+    # keep what the client asked for when encoding the answer back
+    ir_req.include_usage = bool(((rr.json or {}).get("stream_options") or {}).get("include_usage"))
+    ir_req.model = rr.model
+    return Prepared(target.url, headers, orjson.dumps(body), fmt, client_fmt, converted=True, ir_request=ir_req,
+                    system_prompt_reset=reset, upstream_stream=stream)
+
+
+def new_response_id() -> tuple[str, int]:
+    import uuid
+    return uuid.uuid4().hex[:24], int(time.time())

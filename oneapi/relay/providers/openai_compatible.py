@@ -1,0 +1,122 @@
+"""Vendors speaking OpenAI's protocol, as rows of data, and the URL rules they need.
+
+``prefix`` replaces the leading ``/v1`` of the client path (``None`` = keep it, except when the base URL already
+ends in a version segment such as ``/v1`` or ``/v1beta/openai``, which the fork strips as well).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+AZURE = 3
+OPENROUTER = 20
+OPENAI_COMPATIBLE = 50
+CLOUDFLARE = 37
+
+
+@dataclass(frozen=True)
+class Vendor:
+    type_id: int
+    name: str
+    base_url: str
+    auth: str = "bearer"          # bearer | api-key (Azure)
+    prefix: str | None = None     # replaces the leading /v1 of the request path
+    url_style: str = "default"    # default | azure
+    extra_headers: tuple = ()
+
+
+_ROWS = [
+    Vendor(0, "Unknown", ""),
+    Vendor(1, "OpenAI", "https://api.openai.com"),
+    Vendor(2, "API2D", "https://oa.api2d.net"),
+    Vendor(3, "Azure", "", auth="api-key", url_style="azure"),
+    Vendor(4, "CloseAI", "https://api.closeai-proxy.xyz"),
+    Vendor(5, "OpenAI-SB", "https://api.openai-sb.com"),
+    Vendor(6, "OpenAIMax", "https://api.openaimax.com"),
+    Vendor(7, "OhMyGPT", "https://api.ohmygpt.com"),
+    Vendor(8, "Custom", ""),
+    Vendor(9, "Ails", "https://api.caipacity.com"),
+    Vendor(10, "AIProxy", "https://api.aiproxy.io"),
+    Vendor(12, "API2GPT", "https://api.api2gpt.com"),
+    Vendor(13, "AIGC2D", "https://api.aigc2d.com"),
+    Vendor(16, "Zhipu", "https://open.bigmodel.cn", prefix="/api/paas/v4"),
+    Vendor(17, "Ali", "https://dashscope.aliyuncs.com", prefix="/compatible-mode/v1"),
+    Vendor(19, "AI360", "https://ai.360.cn"),
+    Vendor(20, "OpenRouter", "https://openrouter.ai/api",
+           extra_headers=(("HTTP-Referer", "https://github.com/songquanpeng/one-api"), ("X-Title", "One API"))),
+    Vendor(22, "FastGPT", "https://fastgpt.run/api/openapi"),
+    Vendor(25, "Moonshot", "https://api.moonshot.cn"),
+    Vendor(26, "Baichuan", "https://api.baichuan-ai.com"),
+    Vendor(27, "Minimax", "https://api.minimax.chat"),
+    Vendor(28, "Mistral", "https://api.mistral.ai"),
+    Vendor(29, "Groq", "https://api.groq.com/openai"),
+    Vendor(30, "Ollama", "http://localhost:11434"),  # Ollama's OpenAI-compatible endpoints under /v1
+    Vendor(31, "LingYiWanWu", "https://api.lingyiwanwu.com"),
+    Vendor(32, "StepFun", "https://api.stepfun.com"),
+    Vendor(35, "Cohere", "https://api.cohere.ai", prefix="/compatibility/v1"),
+    Vendor(36, "DeepSeek", "https://api.deepseek.com"),
+    Vendor(37, "Cloudflare", "https://api.cloudflare.com", prefix="/client/v4/accounts/{account}/ai/v1"),
+    Vendor(39, "TogetherAI", "https://api.together.xyz"),
+    Vendor(40, "Doubao", "https://ark.cn-beijing.volces.com", prefix="/api/v3"),
+    Vendor(41, "Novita", "https://api.novita.ai/v3/openai"),
+    Vendor(44, "SiliconFlow", "https://api.siliconflow.cn"),
+    Vendor(45, "xAI", "https://api.x.ai"),
+    Vendor(47, "BaiduV2", "https://qianfan.baidubce.com", prefix="/v2"),
+    Vendor(48, "XunfeiV2", "https://spark-api-open.xf-yun.com"),
+    Vendor(49, "AliBailian", "https://dashscope.aliyuncs.com", prefix="/compatible-mode/v1"),
+    Vendor(50, "OpenAICompatible", "", prefix=""),
+    Vendor(51, "GeminiOpenAICompatible", "https://generativelanguage.googleapis.com/v1beta/openai"),
+    Vendor(53, "Copilot", "https://api.githubcopilot.com", prefix=""),
+    Vendor(54, "Fireworks", "https://api.fireworks.ai/inference"),
+    Vendor(55, "NVIDIA", "https://integrate.api.nvidia.com/v1"),
+    Vendor(56, "Cerebras", "https://api.cerebras.ai/v1"),
+    Vendor(57, "DeepInfra", "https://api.deepinfra.com", prefix="/v1/openai"),
+]
+VENDORS: dict[int, Vendor] = {v.type_id: v for v in _ROWS}
+
+_VERSIONED_BASE = re.compile(r"/v\d+[a-z0-9]*(/openai)?/?$")
+_CLOUDFLARE_GATEWAY = "https://gateway.ai.cloudflare.com"
+
+
+def _split_path(path: str) -> tuple[str, str]:
+    route, _, query = path.partition("?")
+    return route, query
+
+
+def _strip_v1(route: str) -> str:
+    return route[3:] if route.startswith("/v1/") or route == "/v1" else route
+
+
+def azure_deployment(model: str) -> str:
+    return model.replace(".", "")  # as the original: gpt-3.5-turbo -> gpt-35-turbo
+
+
+def azure_api_version(model: str, cfg: dict) -> str:
+    version = (cfg.get("api_version") or "").strip()
+    if version:
+        return version
+    if re.match(r"^o\d", model):
+        return "2025-04-01-preview"
+    return "2024-03-01-preview"
+
+
+def request_target(vendor: Vendor, base: str, path: str, model: str, key: str, cfg: dict) -> tuple[str, dict]:
+    """(url, headers) for an OpenAI-protocol request."""
+    route, query = _split_path(path)
+    headers = {"Authorization": f"Bearer {key}"} if vendor.auth == "bearer" else {"api-key": key}
+    headers.update(dict(vendor.extra_headers))
+    if vendor.url_style == "azure":
+        task = _strip_v1(route).lstrip("/")
+        if base.startswith(_CLOUDFLARE_GATEWAY):
+            url = f"{base}/{azure_deployment(model)}/{task}"
+        else:
+            url = f"{base}/openai/deployments/{azure_deployment(model)}/{task}"
+        version = f"api-version={azure_api_version(model, cfg)}"
+        return f"{url}?{query + '&' if query else ''}{version}", headers
+    if vendor.prefix is not None:
+        prefix = vendor.prefix.replace("{account}", str(cfg.get("user_id", "")))
+        route = prefix + _strip_v1(route)
+    elif base.startswith(_CLOUDFLARE_GATEWAY) or _VERSIONED_BASE.search(urlsplit(base).path or ""):
+        route = _strip_v1(route)
+    return base + route + (f"?{query}" if query else ""), headers

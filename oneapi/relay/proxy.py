@@ -1,0 +1,76 @@
+"""Raw pass-through routes: /v1/oneapi/proxy/<channel>/<path> and the stored Responses objects."""
+from __future__ import annotations
+
+import requests
+from flask import Response, g, request, stream_with_context
+
+from oneapi.models import Channel
+from oneapi.models.constants import CHANNEL_ENABLED, ROLE_ADMIN
+from oneapi.relay import metering, providers, upstream
+from oneapi.relay.auth import Caller
+from oneapi.relay.errors import RelayError, error_response
+
+_HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "host",
+                "authorization", "x-api-key", "api-key", "proxy-authorization", "upgrade", "te", "trailer"}
+
+
+def _forward(channel, url: str, headers: dict) -> Response:
+    body = request.get_data(cache=True)
+    out = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_HEADERS}
+    out.update(headers)
+    try:
+        resp = upstream.send(request.method, url, headers=out, data=body or None, stream=True)
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        return error_response(RelayError(502, f"upstream connection error: {type(exc).__name__}",
+                                         "upstream_error", "do_request_failed"))
+
+    def body_iter():
+        try:
+            reader = getattr(resp.raw, "read1", None)
+            while True:
+                chunk = reader(65536, decode_content=True) if reader else resp.raw.read(65536, decode_content=True)
+                if not chunk:
+                    return
+                yield chunk
+        finally:
+            resp.close()
+
+    keep = {k: v for k, v in resp.headers.items() if k.lower() not in _HOP_HEADERS}
+    return Response(stream_with_context(body_iter()), status=resp.status_code, headers=keep)
+
+
+def channel_proxy(caller: Caller, channel_id: int, target: str) -> Response:
+    channel = Channel.get_or_none(Channel.id == channel_id)
+    if channel is None:
+        return error_response(RelayError(400, "无效的渠道 Id", "one_api_error", None))
+    if channel.status != CHANNEL_ENABLED:
+        return error_response(RelayError(403, "该渠道已被禁用", "one_api_error", None))
+    if caller.user.role < ROLE_ADMIN and caller.group not in [x.strip() for x in (channel.group or "").split(",")]:
+        return error_response(RelayError(403, "该渠道不属于当前分组", "one_api_error", None))
+    path = "/" + target + (f"?{request.query_string.decode()}" if request.query_string else "")
+    url = providers.base_url(channel) + path
+    headers = providers.target(channel, path, "").headers
+    meter = metering.Meter(g.request_id, caller, channel, "", "", False)
+    meter.reserve(0, None)
+    response = _forward(channel, url, headers)
+    meter.settle_quota(0)
+    return response
+
+
+def _openai_channel_for(caller: Caller):
+    """An enabled OpenAI (type 1) channel serving the caller's group, highest priority first."""
+    for channel in Channel.select().where((Channel.type == 1) & (Channel.status == CHANNEL_ENABLED)).order_by(
+            Channel.priority.desc(), Channel.id):
+        if caller.group in [x.strip() for x in (channel.group or "").split(",")]:
+            return channel
+    return None
+
+
+def responses_passthrough(caller: Caller) -> Response:
+    channel = _openai_channel_for(caller)
+    if channel is None:
+        return error_response(RelayError(503, "Response API is only supported for OpenAI channels",
+                                         "one_api_error", None))
+    path = request.full_path if request.query_string else request.path
+    target = providers.target(channel, path, "")
+    return _forward(channel, target.url, target.headers)

@@ -1,0 +1,164 @@
+"""What happens to each upstream SSE event: passed through untouched (tapped for usage and text), or
+converted from the provider's stream format to the client's."""
+from __future__ import annotations
+
+import logging
+
+import orjson
+
+from oneapi.relay import metering
+from oneapi.relay.formats import CODECS, ir
+from oneapi.relay.streaming import parse_event
+
+log = logging.getLogger(__name__)
+
+
+def _client_error_frame(client_format: str | None, model: str, message: str, status: int = 502) -> bytes:
+    """A well-formed error event in the client's format (Chat's shape for OpenAI-style raw streams)."""
+    from oneapi.relay.errors import with_request_id
+    codec = CODECS.get(client_format or "chat") or CODECS["chat"]
+    try:
+        encoder = codec.StreamEncoder(ir.Request(model=model), "relay", 0)
+        return encoder.error(status, with_request_id(message))
+    except Exception:
+        body = {"error": {"message": with_request_id(message), "type": "upstream_error", "param": "",
+                          "code": "stream_error"}}
+        return b"data: " + orjson.dumps(body) + b"\n\ndata: [DONE]\n\n"
+
+
+class _Tap:
+    """Collects usage and delivered text from decoded IR events."""
+
+    def __init__(self) -> None:
+        self.usage: metering.UsageNumbers | None = None
+        self.text: list[str] = []
+
+    def take(self, events) -> None:
+        for ev in events:
+            if isinstance(ev, ir.UsageEvent) and ev.usage is not None:
+                self.usage = metering.UsageNumbers.from_ir(ev.usage)
+            elif isinstance(ev, ir.MessageStart) and ev.usage is not None and self.usage is None:
+                self.usage = metering.UsageNumbers.from_ir(ev.usage)
+            elif isinstance(ev, (ir.TextDelta, ir.ThinkingDelta)):
+                self.text.append(ev.text)
+            elif isinstance(ev, ir.ToolArgsDelta):
+                self.text.append(ev.json)
+
+
+class Passthrough:
+    """Client format == provider protocol: every event goes out byte for byte."""
+
+    def __init__(self, tap_format: str | None, client_format: str | None, model: str) -> None:
+        self.decoder = CODECS[tap_format].StreamDecoder() if tap_format in CODECS else None
+        self.client_format = client_format
+        self.model = model
+        self.tap = _Tap()
+        self.failed = False
+        self.legacy_text = tap_format is None
+
+    @property
+    def usage(self):
+        return self.tap.usage
+
+    def delivered_text(self) -> str:
+        return "".join(self.tap.text)
+
+    def _legacy(self, data: str) -> None:
+        """Legacy completions (and other OpenAI streams the chat decoder does not know)."""
+        if not data or data == "[DONE]":
+            return
+        try:
+            chunk = orjson.loads(data)
+        except ValueError:
+            return
+        for choice in chunk.get("choices") or []:
+            text = choice.get("text") or (choice.get("delta") or {}).get("content")
+            if isinstance(text, str):
+                self.tap.text.append(text)
+        usage = chunk.get("usage")
+        if isinstance(usage, dict):
+            self.tap.usage = metering.UsageNumbers(int(usage.get("prompt_tokens") or 0),
+                                                   int(usage.get("completion_tokens") or 0))
+
+    def on_event(self, raw: bytes) -> bytes:
+        event, data = parse_event(raw)
+        if self.legacy_text:
+            self._legacy(data)
+        elif self.decoder is not None and data:
+            try:
+                self.tap.take(self.decoder.feed(event, data))
+            except Exception:  # an event the tap cannot read is still relayed
+                log.debug("stream tap could not read an event", exc_info=True)
+        return raw
+
+    def on_end(self) -> bytes:
+        if self.decoder is None:
+            return b""
+        try:
+            tail = self.decoder.close()
+        except Exception:
+            return b""
+        self.tap.take(tail)
+        errors = [e for e in tail if isinstance(e, ir.ErrorEvent)]
+        if errors:
+            self.failed = True
+            return _client_error_frame(self.client_format, self.model, errors[0].message, errors[0].status)
+        return b""
+
+    def on_error(self, message: str) -> bytes:
+        self.failed = True
+        return _client_error_frame(self.client_format, self.model, message)
+
+
+class Converting:
+    """Provider stream -> IR events -> client stream."""
+
+    def __init__(self, provider_format: str, client_format: str, ir_request, model: str) -> None:
+        from oneapi.relay.prepare import new_response_id
+        response_id, created = new_response_id()
+        self.decoder = CODECS[provider_format].StreamDecoder()
+        self.encoder = CODECS[client_format].StreamEncoder(ir_request, response_id, created)
+        self.client_format = client_format
+        self.model = model
+        self.tap = _Tap()
+        self.failed = False
+
+    @property
+    def usage(self):
+        return self.tap.usage
+
+    def delivered_text(self) -> str:
+        return "".join(self.tap.text)
+
+    def _encode(self, events) -> bytes:
+        self.tap.take(events)
+        out = b""
+        for ev in events:
+            if isinstance(ev, ir.ErrorEvent):
+                self.failed = True
+            out += self.encoder.feed(ev)
+        return out
+
+    def on_event(self, raw: bytes) -> bytes:
+        event, data = parse_event(raw)
+        if not data:
+            return b""
+        return self._encode(self.decoder.feed(event, data))
+
+    def on_end(self) -> bytes:
+        out = self._encode(self.decoder.close())
+        return out + self.encoder.finish()
+
+    def on_error(self, message: str) -> bytes:
+        self.failed = True
+        from oneapi.relay.errors import with_request_id
+        return self.encoder.error(502, with_request_id(message))
+
+
+def for_request(rr, prepared):
+    if prepared.converted:
+        return Converting(prepared.provider_format, prepared.client_format, prepared.ir_request, rr.model)
+    if prepared.provider_format in CODECS:
+        return Passthrough(prepared.provider_format, prepared.client_format, rr.model)
+    tap = "chat" if rr.mode == "chat" else None
+    return Passthrough(tap, "chat", rr.model)

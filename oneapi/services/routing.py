@@ -1,0 +1,159 @@
+"""Channel choice for a relay request: abilities by (group, model), enabled and not suspended.
+
+The highest priority tier that still has an eligible channel wins; within it a channel is drawn at random
+weighted by ``channels.weight`` (uniformly when all weights are 0). Channels that already failed in this
+request are excluded, so retries walk down to other channels and lower tiers.
+
+With MEMORY_CACHE_ENABLED or Redis the routing table is kept in memory and rebuilt every SYNC_FREQUENCY
+seconds or at once after ``cache.invalidate_channels()``; otherwise every pick reads the abilities table.
+"""
+from __future__ import annotations
+
+import collections
+import random
+import threading
+import time
+from dataclasses import dataclass
+
+from oneapi import config
+from oneapi.models import Ability, Channel
+from oneapi.models.constants import CHANNEL_ENABLED
+from oneapi.services import cache, channel_health
+
+
+@dataclass(frozen=True)
+class Candidate:
+    channel_id: int
+    priority: int
+    weight: int
+
+
+class _Table:
+    def __init__(self) -> None:
+        self.routes: dict[tuple[str, str], list[Candidate]] = {}
+        self.channels: dict[int, Channel] = {}
+        self.built_at = 0.0
+        self.generation: tuple | None = None
+
+
+_table = _Table()
+_build_lock = threading.Lock()
+
+
+def _build() -> _Table:
+    table = _Table()
+    channels = {c.id: c for c in Channel.select().where(Channel.status == CHANNEL_ENABLED)}
+    for ab in Ability.select().where(Ability.enabled == True):  # noqa: E712 - peewee expression
+        ch = channels.get(ab.channel_id)
+        if ch is None:
+            continue
+        table.routes.setdefault((ab.group, ab.model), []).append(
+            Candidate(ch.id, int(ab.priority or 0), int(ch.weight or 0)))
+    table.channels = channels
+    table.built_at = time.monotonic()
+    return table
+
+
+def _current_table() -> _Table:
+    global _table
+    generation = cache.channels_generation()
+    stale = time.monotonic() - _table.built_at > max(1, config.settings.sync_frequency or 600)
+    if stale or _table.generation != generation:
+        with _build_lock:
+            still_stale = time.monotonic() - _table.built_at > max(1, config.settings.sync_frequency or 600)
+            if still_stale or _table.generation != generation:
+                fresh = _build()
+                fresh.generation = generation
+                _table = fresh
+    return _table
+
+
+def reset() -> None:
+    global _table
+    _table = _Table()
+
+
+def candidates(group: str, model: str) -> list[Candidate]:
+    """Enabled abilities of (group, model) whose channel is enabled (suspension not applied)."""
+    if config.settings.cache_enabled:
+        return list(_current_table().routes.get((group, model), []))
+    rows = (Ability.select(Ability.channel_id, Ability.priority, Channel.weight)
+            .join(Channel, on=(Ability.channel_id == Channel.id))
+            .where((Ability.group == group) & (Ability.model == model) & (Ability.enabled == True)  # noqa: E712
+                   & (Channel.status == CHANNEL_ENABLED))
+            .objects())
+    return [Candidate(r.channel_id, int(r.priority or 0), int(r.weight or 0)) for r in rows]
+
+
+def get_channel(channel_id: int) -> Channel | None:
+    if config.settings.cache_enabled:
+        ch = _current_table().channels.get(channel_id)
+        if ch is not None:
+            return ch
+    return Channel.get_or_none(Channel.id == channel_id)
+
+
+def _weighted_choice(tier: list[Candidate]) -> Candidate:
+    weights = [max(0, c.weight) for c in tier]
+    if sum(weights) <= 0:
+        return random.choice(tier)
+    return random.choices(tier, weights=weights, k=1)[0]
+
+
+def pick(group: str, model: str, exclude: set[int] | frozenset = frozenset(), token_key: str = "") -> Channel | None:
+    """A channel for (group, model) or None when nothing is eligible."""
+    eligible = [c for c in candidates(group, model)
+                if c.channel_id not in exclude and not channel_health.is_suspended(group, model, c.channel_id)]
+    while eligible:
+        top = max(c.priority for c in eligible)
+        tier = [c for c in eligible if c.priority == top]
+        chosen = _weighted_choice(tier)
+        channel = get_channel(chosen.channel_id)
+        if channel is not None and channel.status == CHANNEL_ENABLED and channel_rate_ok(channel, token_key):
+            return channel
+        eligible = [c for c in eligible if c.channel_id != chosen.channel_id]
+    return None
+
+
+def models_for_group(group: str) -> list[str]:
+    """Models with at least one enabled ability (and enabled channel) in ``group``, sorted."""
+    if config.settings.cache_enabled:
+        return sorted({m for (g, m) in _current_table().routes if g == group})
+    rows = (Ability.select(Ability.model).distinct()
+            .join(Channel, on=(Ability.channel_id == Channel.id))
+            .where((Ability.group == group) & (Ability.enabled == True)  # noqa: E712
+                   & (Channel.status == CHANNEL_ENABLED)))
+    return sorted({r.model for r in rows})
+
+
+# ---- per-channel rate limit (GLOBAL_CHANNEL_RATE_LIMIT with channels.ratelimit, per key per 180 s)
+
+_WINDOW = 180.0
+_hits: dict[tuple[str, int], collections.deque] = {}
+_hits_lock = threading.Lock()
+
+
+def channel_rate_ok(channel: Channel, token_key: str) -> bool:
+    limit = int(getattr(channel, "ratelimit", 0) or 0)
+    if not config.settings.global_channel_rate_limit or limit <= 0:
+        return True
+    client = cache.redis_client()
+    if client is not None:
+        bucket = int(time.time() // _WINDOW)
+        key = f"rateLimit:CR:{token_key[:8]}:{channel.id}:{bucket}"
+        try:
+            count = client.incr(key)
+            if count == 1:
+                client.expire(key, int(_WINDOW) + 1)
+            return count <= limit
+        except Exception:
+            return True
+    now = time.monotonic()
+    with _hits_lock:
+        window = _hits.setdefault((token_key, channel.id), collections.deque())
+        while window and now - window[0] > _WINDOW:
+            window.popleft()
+        if len(window) >= limit:
+            return False
+        window.append(now)
+        return True
