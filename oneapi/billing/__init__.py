@@ -17,6 +17,7 @@ from .quota import (
     image_quota,
     image_usage_quota,
     plan_reservation,
+    pre_consumed_quota_option,
     preconsume_quota,
     price_detail,
     responses_preconsume_quota,
@@ -31,7 +32,7 @@ from .ratio import Pricing, group_ratio, parse_model_configs, parse_ratio_map, r
 __all__ = [
     "QUOTA_PER_USD", "AudioPrice", "ImagePrice", "ModelPrice", "bundled_price",
     "Reservation", "TextCharge", "TextUsage", "consume_log_content", "embedding_quota",
-    "image_log_content", "image_quota", "image_usage_quota", "plan_reservation", "preconsume_quota",
+    "image_log_content", "image_quota", "image_usage_quota", "plan_reservation", "pre_consumed_quota_option", "preconsume_quota",
     "price_detail", "responses_preconsume_quota", "speech_quota", "text_charge", "text_quota",
     "transcription_preconsume_quota", "transcription_quota",
     "Pricing", "group_ratio", "parse_model_configs", "parse_ratio_map", "resolve_pricing",

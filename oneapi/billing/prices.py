@@ -223,9 +223,13 @@ CURRENT_PRICES: Mapping[str, ModelPrice] = MappingProxyType({
     **_same("grok-4-fast-reasoning grok-4-fast-non-reasoning grok-4-1-fast-reasoning "
             "grok-4-1-fast-non-reasoning", P(0.20, 0.50, 0.05)),
     "grok-code-fast-1": P(0.20, 1.50, 0.02),
+    "grok-4.7": P(2.0, 6.0, 0.50),
     # ---- Mistral
-    **_same("mistral-large-latest mistral-large-2411", P(2.0, 6.0)),
-    **_same("mistral-medium-latest mistral-medium-2505 mistral-medium-2508", P(0.40, 2.0)),
+    # "-latest" aliases move: large-latest is Mistral Large 3, medium-latest Medium 3.5 (2026).
+    **_same("mistral-large-latest mistral-large-2512", P(0.50, 1.50)),
+    "mistral-large-2411": P(2.0, 6.0),
+    **_same("mistral-medium-latest mistral-medium-3.5 mistral-medium-3-5-26-04", P(1.50, 7.50)),
+    **_same("mistral-medium-2505 mistral-medium-2508", P(0.40, 2.0)),
     **_same("mistral-small-latest mistral-small-2503 mistral-small-2506", P(0.10, 0.30)),
     **_same("codestral-latest codestral-2501 codestral-2508", P(0.30, 0.90)),
     **_same("devstral-small-latest devstral-small-2507", P(0.10, 0.30)),

@@ -44,6 +44,17 @@ class TextUsage:
     prompt_includes_cache: bool = True
     tools_cost: int = 0  # quota already computed for priced tools (web search, ...)
 
+    @classmethod
+    def of(cls, usage, tools_cost: int = 0) -> "TextUsage":
+        """From the relay's internal usage (``input``, ``output``, ``cache_read``,
+        ``cache_write_5m``, ``cache_write_1h`` - OpenAI's convention, cache included in input)."""
+        return cls(prompt_tokens=int(getattr(usage, "input", 0) or 0),
+                   completion_tokens=int(getattr(usage, "output", 0) or 0),
+                   cached_tokens=int(getattr(usage, "cache_read", 0) or 0),
+                   cache_write_5m_tokens=int(getattr(usage, "cache_write_5m", 0) or 0),
+                   cache_write_1h_tokens=int(getattr(usage, "cache_write_1h", 0) or 0),
+                   tools_cost=tools_cost)
+
 
 @dataclass(frozen=True)
 class TextCharge:
@@ -128,6 +139,14 @@ def embedding_quota(prompt_tokens: int, pricing: Pricing, group_ratio: float) ->
 
 
 # ---------------------------------------------------------------- pre-consumption
+
+def pre_consumed_quota_option(options) -> int:
+    """The ``PreConsumedQuota`` option (tokens) from the options table, default 500."""
+    try:
+        return int(str((options or {}).get("PreConsumedQuota", DEFAULT_PRE_CONSUMED_QUOTA)).strip())
+    except ValueError:
+        return DEFAULT_PRE_CONSUMED_QUOTA
+
 
 def preconsume_quota(prompt_tokens: int, max_tokens: Optional[int], ratio: float,
                      pre_consumed_quota: int = DEFAULT_PRE_CONSUMED_QUOTA) -> int:

@@ -185,7 +185,7 @@ def _option_then_default_ratio(name: str, channel_type: int, option_map: Mapping
                                prefer_current: bool):
     keyed = f"{name}({channel_type})"
     if keyed in option_map:
-        return option_map[keyed], "option", None
+        return option_map[keyed], "option", bundled_price(name, prefer_current)
     keyed_default = bundled_price(keyed, prefer_current)
     if keyed_default is not None:
         return keyed_default.ratio, "bundled", keyed_default

@@ -285,3 +285,80 @@ def count_tools(tools: Optional[Iterable[Mapping[str, Any]]], model: str = "", a
             text += " " + json.dumps(schema, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
         total += TOOL_OVERHEAD_TOKENS + count_text(text, model, approximate)
     return total + TOOLS_BLOCK_OVERHEAD_TOKENS if total else 0
+
+
+# ---------------------------------------------------------------- other client formats
+
+def _claude_block_tokens(block: Any, model: str, approximate: bool) -> int:
+    if isinstance(block, str):
+        return count_text(block, model, approximate)
+    if not isinstance(block, Mapping):
+        return 0
+    kind = block.get("type")
+    if kind == "text":
+        return count_text(block.get("text") or "", model, approximate)
+    if kind in ("thinking", "redacted_thinking"):
+        return count_text(block.get("thinking") or "", model, approximate)
+    if kind == "image":
+        source = block.get("source") if isinstance(block.get("source"), Mapping) else {}
+        if source.get("type") == "base64":
+            url = "data:%s;base64,%s" % (source.get("media_type", "image/png"), source.get("data", ""))
+            return image_tokens("high", *(data_url_image_size(url) or (None, None)))
+        return image_tokens("high")
+    if kind == "tool_use":
+        arguments = json.dumps(block.get("input") or {}, ensure_ascii=False, separators=(",", ":"))
+        return count_text(str(block.get("name") or ""), model, approximate) + count_text(arguments, model, approximate)
+    if kind == "tool_result":
+        content = block.get("content")
+        blocks = content if isinstance(content, list) else [content]
+        return sum(_claude_block_tokens(b, model, approximate) for b in blocks)
+    return 0
+
+
+def count_claude_prompt(body: Mapping[str, Any], model: str = "", approximate: bool = False) -> int:
+    """Estimated prompt tokens of a Claude Messages request body, counted like a chat prompt.
+
+    Claude's own tokenizer is not public: this uses ``model``'s tiktoken encoding, which is
+    close enough to size the pre-consumption. The system prompt counts as a system message;
+    tool definitions are included.
+    """
+    total = 0
+    system = body.get("system")
+    if system:
+        blocks = system if isinstance(system, list) else [system]
+        total += 3 + count_text("system", model, approximate)
+        total += sum(_claude_block_tokens(b, model, approximate) for b in blocks)
+    for message in body.get("messages") or ():
+        if not isinstance(message, Mapping):
+            continue
+        content = message.get("content")
+        blocks = content if isinstance(content, list) else [content]
+        total += 3 + count_text(str(message.get("role") or ""), model, approximate)
+        total += sum(_claude_block_tokens(b, model, approximate) for b in blocks)
+    return total + 3 + count_tools(body.get("tools"), model, approximate)
+
+
+def count_responses_input(body: Mapping[str, Any], model: str = "", approximate: bool = False) -> int:
+    """Estimated prompt tokens of an OpenAI Responses request body (instructions, input, tools)."""
+    messages = []
+    if body.get("instructions"):
+        messages.append({"role": "system", "content": body["instructions"]})
+    items = body.get("input")
+    if isinstance(items, str):
+        messages.append({"role": "user", "content": items})
+        items = ()
+    extra = 0
+    for item in items or ():
+        if not isinstance(item, Mapping):
+            continue
+        kind = item.get("type", "message")
+        if kind == "message" or "role" in item:
+            messages.append({"role": item.get("role") or "user", "content": item.get("content")})
+        elif kind == "function_call":
+            extra += count_text(str(item.get("name") or ""), model, approximate)
+            extra += count_text(str(item.get("arguments") or ""), model, approximate)
+        elif kind == "function_call_output":
+            output = item.get("output")
+            extra += count_text(output if isinstance(output, str) else json.dumps(output, ensure_ascii=False),
+                                model, approximate)
+    return count_chat_prompt(messages, model, approximate) + extra + count_tools(body.get("tools"), model, approximate)

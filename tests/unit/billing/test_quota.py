@@ -169,3 +169,16 @@ def test_price_detail_records_what_was_used():
                                 "cache_write_1h": 500, "completion": 300}
     assert detail["prices_per_token"]["cached"] == 0.125
     assert detail["input_usd_per_million"] == 1.0 and detail["output_usd_per_million"] == 4.0
+
+
+def test_text_usage_from_internal_usage_and_option_helper():
+    from types import SimpleNamespace
+
+    from oneapi.billing import pre_consumed_quota_option
+
+    usage = TextUsage.of(SimpleNamespace(input=10000, output=300, cache_read=6000, cache_write_5m=1000,
+                                         cache_write_1h=500))
+    assert text_charge(usage, CACHED, 1.0).quota == 3725
+    assert pre_consumed_quota_option({"PreConsumedQuota": "700"}) == 700
+    assert pre_consumed_quota_option({"PreConsumedQuota": "x"}) == 500
+    assert pre_consumed_quota_option(None) == 500

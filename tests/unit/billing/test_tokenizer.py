@@ -160,3 +160,33 @@ def test_offline_without_tiktoken_cache_dir():
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["6", "2"]
+
+
+def test_claude_messages_body():
+    from oneapi.billing.tokenizer import count_claude_prompt
+
+    c = lambda s: count_text(s, "claude-sonnet-4-5")  # noqa: E731
+    body = {"system": "Be brief.", "messages": [
+        {"role": "user", "content": "Hi there"},
+        {"role": "assistant", "content": [{"type": "tool_use", "name": "calc", "input": {"x": 1}}]},
+        {"role": "user", "content": [{"type": "tool_result", "content": [{"type": "text", "text": "2"}]},
+                                     {"type": "image", "source": {"type": "url", "url": "https://x.invalid/i.png"}}]},
+    ]}
+    expected = (3 + c("system") + c("Be brief.") + 3 + c("user") + c("Hi there")
+                + 3 + c("assistant") + c("calc") + c('{"x":1}') + 3 + c("user") + c("2") + 765 + 3)
+    assert count_claude_prompt(body, "claude-sonnet-4-5") == expected
+
+
+def test_responses_body():
+    from oneapi.billing.tokenizer import count_responses_input
+
+    c = lambda s: count_text(s, "gpt-5")  # noqa: E731
+    body = {"instructions": "Be brief.", "input": [
+        {"role": "user", "content": [{"type": "input_text", "text": "Weather?"}]},
+        {"type": "function_call", "name": "weather", "arguments": '{"city":"Paris"}'},
+        {"type": "function_call_output", "output": "sunny"},
+    ]}
+    expected = (3 + c("Be brief.") + c("system") + 3 + c("Weather?") + c("user") + 3
+                + c("weather") + c('{"city":"Paris"}') + c("sunny"))
+    assert count_responses_input(body, "gpt-5") == expected
+    assert count_responses_input({"input": "Hello"}, "gpt-5") == 3 + c("Hello") + c("user") + 3
