@@ -1,0 +1,60 @@
+"""Role checks for pages: every page states the role it needs and the server enforces it (not just the menu)."""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable
+
+from flask import g, redirect, render_template, request, url_for
+from flask_login import current_user, logout_user
+
+from oneapi.models.constants import ROLE_ADMIN, ROLE_COMMON, ROLE_ROOT, USER_ENABLED
+
+
+def _safe_next() -> str:
+    path = request.full_path if request.query_string else request.path
+    return path if path.startswith("/") and not path.startswith("//") else "/"
+
+
+def page(min_role: int = ROLE_COMMON) -> Callable:
+    """Decorator: the visitor must be signed in, enabled and at least ``min_role``; sets ``g.user``."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return redirect(url_for("web.login", next=_safe_next()))
+            user = current_user.user
+            if user.status != USER_ENABLED:
+                logout_user()
+                return redirect(url_for("web.login"))
+            g.user = user
+            if user.role < min_role:
+                return render_template("errors/403.html"), 403
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+user_page = page(ROLE_COMMON)
+admin_page = page(ROLE_ADMIN)
+root_page = page(ROLE_ROOT)
+
+
+def is_admin() -> bool:
+    user = getattr(g, "user", None)
+    return user is not None and user.role >= ROLE_ADMIN
+
+
+def is_root() -> bool:
+    user = getattr(g, "user", None)
+    return user is not None and user.role >= ROLE_ROOT
+
+
+def redirect_back(default_endpoint: str, **values):
+    """Back to the page the form was on (same site only), else to ``default_endpoint``."""
+    referrer = request.referrer or ""
+    if referrer.startswith(request.host_url):
+        return redirect(referrer)
+    return redirect(url_for(default_endpoint, **values))

@@ -1,0 +1,51 @@
+"""How pages reach the services layer: lazy module access and ServiceError turned into a message for the form."""
+from __future__ import annotations
+
+import importlib
+import logging
+from types import ModuleType
+from typing import Any, Callable
+
+log = logging.getLogger(__name__)
+
+
+def _module(name: str) -> ModuleType:
+    return importlib.import_module(f"oneapi.services.{name}")
+
+
+def users_service() -> ModuleType:
+    return _module("users")
+
+
+def tokens_service() -> ModuleType:
+    return _module("tokens")
+
+
+def channels_service() -> ModuleType:
+    return _module("channels")
+
+
+def redemptions_service() -> ModuleType:
+    return _module("redemptions")
+
+
+def logs_service() -> ModuleType:
+    return _module("logs")
+
+
+def channel_types() -> ModuleType:
+    return _module("channel_types")
+
+
+def _is_service_error(exc: BaseException) -> bool:
+    return any(cls.__name__ == "ServiceError" for cls in type(exc).__mro__)
+
+
+def call(fn: Callable, *args: Any, **kwargs: Any) -> tuple[Any, str | None]:
+    """Run a service function: (result, None) or (None, the error message to show next to the form)."""
+    try:
+        return fn(*args, **kwargs), None
+    except Exception as exc:  # noqa: BLE001 - only ServiceError is expected; others propagate
+        if _is_service_error(exc):
+            return None, str(getattr(exc, "message", "") or exc)
+        raise

@@ -1,0 +1,43 @@
+"""Sign in as root, create a token and copy its key, disable/enable it; the page is keyboard-usable."""
+from __future__ import annotations
+
+import re
+
+from tests.browser.conftest import screenshot, sign_in
+
+
+def test_sign_in_shows_dashboard_with_default_password_hint(page):
+    page.goto("/dashboard")
+    assert "/login" in page.url  # pages require a session
+    sign_in(page, "root", "123456")
+    assert page.get_by_text("still uses the default password").is_visible()
+    assert page.get_by_test_id("remaining-quota").inner_text().startswith("$")
+    screenshot(page, "dashboard")
+
+
+def test_wrong_password_shows_the_error_next_to_the_form(page):
+    page.goto("/login")
+    page.get_by_label(re.compile("Username")).fill("root")
+    page.get_by_label("Password").fill("wrong-password")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("alert").is_visible()
+    assert "/login" in page.url
+    screenshot(page, "login-error")
+
+
+def test_create_token_copy_key_and_toggle(page):
+    sign_in(page, "root", "123456")
+    page.goto("/token/new")
+    page.get_by_label(re.compile(r"^Name")).fill("browser-token")
+    page.get_by_label("Quota (USD)").fill("2.5")
+    page.get_by_role("button", name="Create token").click()
+    key = page.get_by_test_id("new-token-key").inner_text()
+    assert re.fullmatch(r"sk-[A-Za-z0-9]{48}", key)
+    screenshot(page, "tokens")
+    row = page.locator("tr", has_text="browser-token")
+    assert "$2.50" in row.inner_text()
+    row.get_by_role("button", name="Disable").click()
+    row = page.locator("tr", has_text="browser-token")
+    assert "Disabled" in row.inner_text()
+    row.get_by_role("button", name="Enable").click()
+    assert "Enabled" in page.locator("tr", has_text="browser-token").inner_text()
