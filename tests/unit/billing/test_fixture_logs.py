@@ -12,7 +12,8 @@ import pytest
 
 from oneapi.billing import consume_log_content, group_ratio, resolve_pricing, text_quota
 
-FIXTURE = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "oneapi-original.sqlite.sql"
+# The repository's copy of ../shared/fixtures (see tests/support/dbs.py).
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "original" / "oneapi-original.sqlite.sql"
 
 # Log 24 (qwen2.5-72b-instruct, not in the stored ModelRatio) falls back to the built-in
 # "0.004 * RMB". In Go, RMB = USD / USD2RMB = 500 / 7 is integer constant division = 71, so the
@@ -24,7 +25,7 @@ RMB_FIXTURE_ROW = 24
 @pytest.fixture(scope="module")
 def db():
     if not FIXTURE.exists():
-        pytest.skip("shared fixtures not available")
+        pytest.fail(f"fixture database missing at {FIXTURE}")
     conn = sqlite3.connect(":memory:")
     conn.executescript(FIXTURE.read_text(encoding="utf-8"))
     yield conn
