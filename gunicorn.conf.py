@@ -3,21 +3,53 @@ from gevent import monkey
 
 monkey.patch_all()  # first: also covers --preload, which imports the app in the master
 
-from oneapi import config as _config_module  # noqa: E402  (a global named "config" is a gunicorn setting)
+import glob  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
 
-_cfg = _config_module.settings
+from oneapi import config as _config  # noqa: E402  (a bare `config` would be read as a gunicorn setting)
+
+_cfg = _config.settings
 
 bind = f"0.0.0.0:{_cfg.port}"
 workers = _cfg.workers
 worker_class = "gevent"
 worker_connections = 4000
-graceful_timeout = _cfg.shutdown_timeout
+graceful_timeout = _cfg.shutdown_timeout  # SIGTERM: in-flight requests and streams get this long to finish
 timeout = 120  # heartbeat only: gevent workers keep long streams alive regardless
-keepalive = 75
+keepalive = 75  # above nginx's upstream keepalive_timeout (deploy/nginx.conf), so nginx always closes first
 accesslog = None
 errorlog = "-"
+
+# Prometheus: every worker writes its samples to files in one directory, and a scrape on any worker sums
+# them (prometheus_client's multiprocess mode). The variable is prometheus_client's own switch and must be
+# set before it is imported anywhere, i.e. here in the master before workers start.
+_own_metrics_dir = None
+if _cfg.enable_prometheus_metrics and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    _own_metrics_dir = tempfile.mkdtemp(prefix="oneapi-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _own_metrics_dir
+
+
+def on_starting(server):
+    metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if metrics_dir:  # samples of an earlier run would be added to this one's
+        os.makedirs(metrics_dir, exist_ok=True)
+        for stale in glob.glob(os.path.join(metrics_dir, "*.db")):
+            os.remove(stale)
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+        multiprocess.mark_process_dead(worker.pid)  # its live gauges (in-flight streams) stop counting
 
 
 def worker_exit(server, worker):
     from oneapi import lifecycle
     lifecycle.shutdown()
+
+
+def on_exit(server):
+    if _own_metrics_dir:
+        shutil.rmtree(_own_metrics_dir, ignore_errors=True)
