@@ -40,7 +40,7 @@ class Assembler:
             resp.finish = ev.reason
             resp.stop_sequence = ev.stop_sequence
         elif isinstance(ev, ir.ErrorEvent):
-            self.error = ev
+            self.error = self.error or ev  # the first error is the cause
 
     def _get(self, index: int, kind: str):
         part = self._parts.get(index)

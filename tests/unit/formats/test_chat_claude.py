@@ -374,7 +374,6 @@ def test_stream_cut_before_finish_becomes_an_error_not_a_stop():
                chat_sse(S.CHAT_STREAM[:5], done=False))
     evs = events(raw)
     assert evs[-1][0] == "error"
-    at.RawMessageStreamEvent  # noqa: B018
     assert "message_stop" not in [n for n, _ in evs]
 
 
