@@ -113,6 +113,21 @@ ADDED_TABLES = (
         _c("id", "id"), _c("created_time", "int"), _c("user_id", "int"), _c("request_id", "varchar(32)"),
         _c("quota", "int"), _c("created_at", "int"), _c("updated_at", "int"),
     ), indexes=(("idx_user_request_costs_request_id", ("request_id",), True),), sqlite_autoincrement=True),
+    # External billing holds of POST /api/token/consume (the fork's model/token_transaction.go).
+    Table("token_transactions", (
+        _c("id", "id"), _c("transaction_id", "varchar(128)"), _c("token_id", "int"), _c("user_id", "int"),
+        _c("status", "int"), _c("pre_quota", "int"), _c("final_quota", "int"), _c("reason", "text"),
+        _c("request_id", "varchar(64)"), _c("trace_id", "varchar(64)"), _c("expires_at", "int"),
+        _c("confirmed_at", "int"), _c("canceled_at", "int"), _c("auto_confirmed", "bool", False),
+        _c("log_id", "int"), _c("elapsed_time_ms", "int"), _c("created_at", "int"), _c("updated_at", "int"),
+    ), indexes=(
+        ("uidx_token_txn", ("transaction_id", "token_id"), True),
+        ("idx_token_transactions_token_id", ("token_id",), False),
+        ("idx_token_transactions_user_id", ("user_id",), False),
+        ("idx_token_transactions_status", ("status",), False),
+        ("idx_token_transactions_expires_at", ("expires_at",), False),
+        ("idx_token_transactions_log_id", ("log_id",), False),
+    ), sqlite_autoincrement=True),
 )
 ADDED_COLUMNS = {
     "channels": (

@@ -6,10 +6,11 @@ from oneapi.models.log import Log
 from oneapi.models.option import Option
 from oneapi.models.redemption import Redemption
 from oneapi.models.token import Token
+from oneapi.models.token_transaction import TokenTransaction
 from oneapi.models.user import User
 
-MAIN_MODELS = (Channel, Token, User, Option, Redemption, Ability, UserRequestCost)
+MAIN_MODELS = (Channel, Token, User, Option, Redemption, Ability, UserRequestCost, TokenTransaction)
 LOG_MODELS = (Log,)
 
-__all__ = ["Ability", "Channel", "Log", "Option", "Redemption", "Token", "User", "UserRequestCost",
+__all__ = ["Ability", "Channel", "Log", "Option", "Redemption", "Token", "TokenTransaction", "User", "UserRequestCost",
            "MAIN_MODELS", "LOG_MODELS"]
