@@ -269,8 +269,7 @@ def transcription_quota(duration_seconds: float, pricing: Pricing, group_ratio: 
     if per_second > 0:
         if duration_seconds <= 0:
             return 0
-        quota = _ceil_money(float(duration_seconds) * per_second * QUOTA_PER_USD * group_ratio)
-        return max(quota, 1) if group_ratio != 0 else 0
+        return _ceil_money(float(duration_seconds) * per_second * QUOTA_PER_USD * group_ratio)
     return int(transcript_tokens or 0)
 
 

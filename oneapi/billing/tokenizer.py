@@ -57,6 +57,12 @@ def configure(cache_dir: Optional[str] = None, max_exact_chars: int = DEFAULT_MA
         _settings["max_exact_chars"] = max(int(max_exact_chars), 0)
 
 
+def preload(encodings: Iterable[str] = tuple(ENCODING_FILES)) -> None:
+    """Load encodings now (about 0.5 s) so the first request of a worker does not pay for it."""
+    for encoding in encodings:
+        _encoder(encoding)
+
+
 def encoding_name_for(model: str) -> str:
     """o200k_base for the GPT-4o / 4.1 / 5 and o-series families, cl100k_base otherwise."""
     name = (model or "").lower()

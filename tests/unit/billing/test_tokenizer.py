@@ -190,3 +190,14 @@ def test_responses_body():
                 + c("weather") + c('{"city":"Paris"}') + c("sunny"))
     assert count_responses_input(body, "gpt-5") == expected
     assert count_responses_input({"input": "Hello"}, "gpt-5") == 3 + c("Hello") + c("user") + 3
+
+
+def test_configure_and_preload(tmp_path):
+    try:
+        tokenizer.configure(cache_dir=str(tmp_path))  # empty folder: the bundled files are used
+        tokenizer.preload()
+        assert tokenizer._encoders["o200k_base"].name == "o200k_base"
+        assert os.environ["TIKTOKEN_CACHE_DIR"] == str(tokenizer.BUNDLED_DIR)
+        assert list(tmp_path.iterdir()) == []
+    finally:
+        tokenizer.configure()
