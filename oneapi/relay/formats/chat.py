@@ -402,7 +402,8 @@ class StreamDecoder:
         self._started = False
         self._next = 0
         self._current: tuple | None = None  # (kind, ir index, tool chat index)
-        self._tools: dict[int, int] = {}  # chat tool index -> ir index
+        self._tools: dict = {}  # chat tool index -> ir index
+        self._tool_ids: dict[int, str | None] = {}
         self._finished = False
         self._done = False
         self._errored = False
@@ -478,7 +479,11 @@ class StreamDecoder:
         for call in delta.get("tool_calls") or []:
             pos = call.get("index", 0)
             fn = call.get("function") or {}
+            if call.get("id") and pos in self._tools and self._tool_ids.get(pos) != call["id"]:
+                # a provider that leaves every parallel call at index 0: a new id is a new call
+                self._tools[("moved", len(self._tools), pos)] = self._tools.pop(pos)
             if pos not in self._tools:
+                self._tool_ids[pos] = call.get("id")
                 sig = ((call.get("extra_content") or {}).get("google") or {}).get("thought_signature")
                 events, index = self._open("tool_call", tool_id=call.get("id") or ir.new_id("call_"),
                                            tool_name=fn.get("name", ""), signature=sig)

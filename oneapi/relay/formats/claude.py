@@ -226,6 +226,8 @@ def encode_request(req: ir.Request) -> dict:
             choice = {"type": "any"}
         else:
             choice = {"type": "tool", "name": STRUCTURED_TOOL}
+    if thinking and choice and choice["type"] in ("any", "tool") and not (fmt and fmt.type != "text"):
+        thinking = None  # Claude refuses forced tool use with thinking; the client's forced call wins
     if encoded_tools:
         body["tools"] = encoded_tools
         if choice is None and req.parallel_tool_calls is False:

@@ -372,7 +372,9 @@ def budget_for(reasoning: Reasoning) -> int | None:
     return _EFFORT_BUDGET.get(reasoning.effort or "medium", 8192)
 
 
-def effort_for(reasoning: Reasoning) -> str | None:
+def effort_for(reasoning: Reasoning | None) -> str | None:
+    if reasoning is None:
+        return None
     if reasoning.effort:
         return reasoning.effort
     if reasoning.enabled is False:

@@ -411,6 +411,7 @@ class StreamDecoder:
         self._contents: dict[tuple, int] = {}  # (item id, content index) -> IR index
         self._kinds: dict[str, str] = {}
         self._args_seen: set[str] = set()
+        self._text_seen: set[tuple] = set()
         self._summary_seen: dict[str, int] = {}
         self._pending_sig: str | None = None
         self._has_tools = False
@@ -464,13 +465,28 @@ class StreamDecoder:
         return [ir.PartStart(index, "refusal" if part.get("type") == "refusal" else "text")]
 
     def _content_delta(self, msg):
-        index = self._contents.get((msg.get("item_id"), msg.get("content_index", 0)))
+        key = (msg.get("item_id"), msg.get("content_index", 0))
+        index = self._contents.get(key)
         if index is None or not msg.get("delta"):
             return []
+        self._text_seen.add(key)
         return [ir.TextDelta(index, msg["delta"])]
 
     _on_response_output_text_delta = _content_delta
     _on_response_refusal_delta = _content_delta
+
+    def _content_done(self, msg):
+        """Some upstreams send only the .done event: its full text stands in for the deltas."""
+        key = (msg.get("item_id"), msg.get("content_index", 0))
+        index = self._contents.get(key)
+        text = msg.get("text", msg.get("refusal"))
+        if index is None or key in self._text_seen or not text:
+            return []
+        self._text_seen.add(key)
+        return [ir.TextDelta(index, text)]
+
+    _on_response_output_text_done = _content_done
+    _on_response_refusal_done = _content_done
 
     def _on_response_content_part_done(self, msg):
         index = self._contents.pop((msg.get("item_id"), msg.get("content_index", 0)), None)
@@ -735,7 +751,7 @@ class StreamEncoder:
         body["incomplete_details"] = details
         body["output"] = [i for i in self._output if i]
         body["usage"] = encode_usage(self._usage)
-        body["completed_at"] = int(time.time()) if status == "completed" else None
+        body["completed_at"] = int(time.time())
         kind = "response.completed" if status == "completed" else "response.incomplete"
         return out + self._emit(kind, {"response": body})
 

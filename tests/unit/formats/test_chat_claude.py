@@ -407,3 +407,26 @@ def test_error_bodies():
     assert err.message == "<html>oops</html>"
     assert events(claude.StreamEncoder(claude.decode_request({"model": "c", "messages": []}), "m", 0).error(500, "x")) == [
         ("error", {"type": "error", "error": {"type": "api_error", "message": "x"}})]
+
+
+def test_parallel_calls_all_at_index_zero_are_kept_apart():
+    chunks = [
+        S.chat_chunk({"tool_calls": [{"index": 0, "id": "call_1", "type": "function",
+                                      "function": {"name": "a", "arguments": "{\"x\":1}"}}]}),
+        S.chat_chunk({"tool_calls": [{"index": 0, "id": "call_2", "type": "function",
+                                      "function": {"name": "b", "arguments": "{\"y\":"}}]}),
+        S.chat_chunk({"tool_calls": [{"index": 0, "function": {"arguments": "2}"}}]}),
+        S.chat_chunk({}, finish="tool_calls"),
+    ]
+    from oneapi.relay.formats.assemble import assemble
+    resp = assemble(decode_all("chat", b"".join(
+        f"data: {json.dumps(c)}\n\n".encode() for c in chunks) + b"data: [DONE]\n\n"))
+    assert [(c.id, c.name, json.loads(c.arguments)) for c in resp.tool_calls] == [
+        ("call_1", "a", {"x": 1}), ("call_2", "b", {"y": 2})]
+
+
+def test_forced_tool_wins_over_thinking_for_claude():
+    req = chat_request(reasoning_effort="high", tools=[{"type": "function", "function": {"name": "f"}}],
+                       tool_choice="required", temperature=0.1)
+    out = claude.encode_request(req)
+    assert out["tool_choice"] == {"type": "any"} and "thinking" not in out and out["temperature"] == 0.1

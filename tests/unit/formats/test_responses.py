@@ -267,3 +267,10 @@ def test_responses_upstream_cut_is_an_error():
     cut = [(e["type"], e) for e in S.RESPONSES_STREAM[:12]]
     evs = events(pipe("responses", "chat", chat.decode_request({"model": "m", "messages": []}), cut))
     assert "error" in evs[-2][1]
+
+
+def test_responses_stream_with_only_done_events_keeps_the_text():
+    stream = [e for e in S.RESPONSES_STREAM if e["type"] != "response.output_text.delta"]
+    raw = pipe("responses", "chat", chat.decode_request({"model": "m", "messages": []}),
+               [(e["type"], e) for e in stream])
+    assert assemble(decode_all("chat", raw)).text == "Hi there!"
