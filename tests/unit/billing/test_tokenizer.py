@@ -7,7 +7,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
 
 from oneapi.billing import tokenizer
 from oneapi.billing.tokenizer import (
