@@ -231,7 +231,7 @@ def resolve_pricing(
     """
     options = options or {}
     entry = parse_model_configs(model_configs).get(model)
-    legacy_channel = entry is None
+    no_channel_entry = entry is None
 
     ratio_name = legacy_table.normalize_for_ratio(model)
     ratio, ratio_source, default_price = _option_then_default_ratio(
@@ -240,7 +240,7 @@ def resolve_pricing(
     completion, completion_source = _option_then_default_completion(
         completion_name, channel_type, parse_ratio_map(options.get("CompletionRatio")), prefer_current)
 
-    if legacy_channel:
+    if no_channel_entry:
         channel_ratio = parse_ratio_map(channel_model_ratio).get(model)
         if channel_ratio is not None:
             ratio, ratio_source = channel_ratio, "channel_legacy"

@@ -7,7 +7,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-
 from oneapi.billing import tokenizer
 from oneapi.billing.tokenizer import (
     count_chat_prompt, count_text, count_tools, data_url_image_size, encoding_name_for, image_tokens,
