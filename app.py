@@ -12,6 +12,9 @@ import logging  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
 
+import gevent  # noqa: E402
+from gevent.event import Event  # noqa: E402
+from gevent.pool import Pool  # noqa: E402
 from gevent.pywsgi import WSGIHandler, WSGIServer  # noqa: E402
 
 from oneapi import config, create_app  # noqa: E402
@@ -43,23 +46,29 @@ def main() -> None:
     cfg = config.settings
     port = cfg.port if args.port is None else args.port
     app = create_app(cfg)
-    server = WSGIServer((args.host, port), app, handler_class=_NoDelayHandler, log=None, error_log=log)
-
-    def _graceful_stop(*_):
-        log.info("stopping: waiting up to %ss for in-flight requests", cfg.shutdown_timeout)
-        from oneapi import lifecycle
-        server.stop(timeout=cfg.shutdown_timeout)
-        lifecycle.shutdown()
+    # A pool (not bare greenlets) so that stopping can cut what is left after the drain.
+    server = WSGIServer((args.host, port), app, handler_class=_NoDelayHandler, log=None, error_log=log,
+                        spawn=Pool(10_000))
+    stop_requested = Event()
 
     for sig in (getattr(signal, "SIGTERM", None), signal.SIGINT):
         if sig is not None:
             try:
-                import gevent
-                gevent.signal_handler(sig, _graceful_stop)
-            except (AttributeError, ValueError, NotImplementedError):
-                signal.signal(sig, lambda *_: _graceful_stop())
+                gevent.signal_handler(sig, stop_requested.set)
+            except (AttributeError, ValueError, NotImplementedError):  # Windows: no SIGTERM in the loop
+                signal.signal(sig, lambda *_: stop_requested.set())
+    server.start()
     log.info("listening on %s:%s", args.host, port)
-    server.serve_forever()
+    stop_requested.wait()
+
+    # Stop accepting, let in-flight requests and streams finish, then drop idle keep-alive connections.
+    from oneapi import lifecycle
+    from oneapi.ops.shutdown import drain
+    log.info("stopping: waiting up to %ss for in-flight requests", cfg.shutdown_timeout)
+    server.close()
+    drain(app, cfg.shutdown_timeout)
+    server.stop(timeout=0.5)
+    lifecycle.shutdown()
 
 
 if __name__ == "__main__":

@@ -16,7 +16,10 @@ bind = f"0.0.0.0:{_cfg.port}"
 workers = _cfg.workers
 worker_class = "gevent"
 worker_connections = 4000
-graceful_timeout = _cfg.shutdown_timeout  # SIGTERM: in-flight requests and streams get this long to finish
+# SIGTERM: each worker lets in-flight requests and streams run for up to SHUTDOWN_TIMEOUT (see post_worker_init),
+# then flushes (lifecycle hooks); the master kills workers only after a further margin for that flush.
+_FLUSH_MARGIN_S = 15
+graceful_timeout = _cfg.shutdown_timeout + _FLUSH_MARGIN_S
 timeout = 120  # heartbeat only: gevent workers keep long streams alive regardless
 keepalive = 75  # above nginx's upstream keepalive_timeout (deploy/nginx.conf), so nginx always closes first
 accesslog = None
@@ -37,6 +40,11 @@ def on_starting(server):
         os.makedirs(metrics_dir, exist_ok=True)
         for stale in glob.glob(os.path.join(metrics_dir, "*.db")):
             os.remove(stale)
+
+
+def post_worker_init(worker):
+    # In the worker process only: its own drain ends at SHUTDOWN_TIMEOUT, before the master's deadline.
+    worker.cfg.set("graceful_timeout", _cfg.shutdown_timeout)
 
 
 def child_exit(server, worker):

@@ -1,7 +1,7 @@
 """Background jobs started once per worker process.
 
-Any module under ``oneapi.services`` or ``oneapi.relay`` that needs periodic work defines
-``start_jobs(cfg)`` and schedules it with ``oneapi.services.scheduler.every``; this starts them all.
+Any module under ``oneapi.services``, ``oneapi.relay``, ``oneapi.billing`` or ``oneapi.ops`` that needs
+periodic work defines ``start_jobs(cfg)`` and schedules it with ``oneapi.services.scheduler.every``; this starts them all.
 Jobs that must run on one node only check ``cfg.is_master`` themselves.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from flask import Flask
 from oneapi.config import Config
 
 log = logging.getLogger(__name__)
-_PACKAGES = ("oneapi.services", "oneapi.relay", "oneapi.billing")
+_PACKAGES = ("oneapi.services", "oneapi.relay", "oneapi.billing", "oneapi.ops")
 
 
 def start(app: Flask, cfg: Config) -> None:

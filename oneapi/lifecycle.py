@@ -21,3 +21,19 @@ def shutdown() -> None:
         except Exception:
             log.exception("shutdown hook %s failed", getattr(hook, "__name__", hook))
     _hooks.clear()
+    _close_database_pools()  # last: the hooks above may still write (batched quota)
+
+
+def _close_database_pools() -> None:
+    from oneapi import db
+    for proxy in (db.database, db.log_database):
+        database = proxy.obj
+        if database is None:
+            continue
+        try:
+            if hasattr(database, "close_all"):
+                database.close_all()
+            elif not database.is_closed():
+                database.close()
+        except Exception:
+            log.exception("closing the database pool failed")
