@@ -11,6 +11,7 @@ See README.md in this folder for the scenarios and the deterministic answering r
 """
 from .app import create_app
 from .server import Emulator, start_emulator
+from .protocols.anthropic import thinking_signature
 from .tokens import count_words
 
-__all__ = ["Emulator", "create_app", "start_emulator", "count_words"]
+__all__ = ["Emulator", "create_app", "start_emulator", "count_words", "thinking_signature"]

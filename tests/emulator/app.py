@@ -45,6 +45,13 @@ class Context:
     def base_url(self):
         return self.request.host_url.rstrip("/")
 
+    def reset(self):
+        """Forget recorded requests, stored responses and failfirst counters."""
+        self.recorder.clear()
+        self.responses_store.clear()
+        with self._lock:
+            self._spec_hits.clear()
+
     def new_id(self, prefix, sep="_"):
         return self.app.new_id(prefix, sep)
 
@@ -63,11 +70,26 @@ class EmulatorApp:
         self.responses_store = {}       # OpenAI Responses API: id -> stored response
         self._counter = itertools.count(1)
         self._lock = threading.Lock()
+        self._spec_hits = {}            # scenario spec -> requests seen (for failfirst)
+
+    def reset(self):
+        """Forget recorded requests, stored responses and failfirst counters."""
+        self.recorder.clear()
+        self.responses_store.clear()
+        with self._lock:
+            self._spec_hits.clear()
 
     def new_id(self, prefix, sep="_"):
         with self._lock:
             n = next(self._counter)
         return f"{prefix}{sep}emu{n:021d}"
+
+    def _fails_now(self, scenario):
+        """`failfirst=N` with an error scenario: the first N requests with this spec fail, later ones pass."""
+        with self._lock:
+            seen = self._spec_hits.get(scenario.spec, 0) + 1
+            self._spec_hits[scenario.spec] = seen
+        return seen <= scenario.int_param("failfirst", 1)
 
     def __call__(self, environ, start_response):
         return self.handle(Request(environ))(environ, start_response)
@@ -100,6 +122,8 @@ class EmulatorApp:
             from .auth import check_auth
             check_auth(ctx)
             failure = scenario.error()
+            if failure and scenario.has("failfirst") and not self._fails_now(scenario):
+                failure = None
             if failure:
                 status, kind, retry_after = failure
                 return error_response(family, status, kind, retry_after=retry_after)
@@ -138,8 +162,7 @@ def _list_requests(app, request):
 
 @route("DELETE", r"/_emu/requests", "emu")
 def _clear_requests(app, request):
-    app.recorder.clear()
-    app.responses_store.clear()
+    app.reset()
     return json_response({"cleared": True})
 
 

@@ -15,6 +15,7 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__fi
 
 def make_gevent_server(app, host="127.0.0.1", port=0):
     from gevent import pywsgi
+    from gevent.pool import Pool
 
     class Handler(pywsgi.WSGIHandler):
         def handle_error(self, t, v, tb):
@@ -29,7 +30,8 @@ def make_gevent_server(app, host="127.0.0.1", port=0):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             return super().handle(sock, address)
 
-    return NoDelayServer((host, port), app, log=None, error_log=None, handler_class=Handler)
+    # A pool lets stop() kill handlers still inside a stalled or slow response.
+    return NoDelayServer((host, port), app, log=None, error_log=None, handler_class=Handler, spawn=Pool(10_000))
 
 
 class Emulator:
@@ -61,8 +63,7 @@ class Emulator:
 
     def clear(self):
         if self.app is not None:
-            self.app.recorder.clear()
-            self.app.responses_store.clear()
+            self.app.reset()
             return
         req = urllib.request.Request(self.url + "/_emu/requests", method="DELETE")
         urllib.request.urlopen(req, timeout=10).close()
@@ -107,7 +108,7 @@ def _start_gevent_thread(app, host, port):
         state.update(server=server, hub=gevent.get_hub(), stop=stop)
         ready.set()
         stop.wait()
-        server.stop(timeout=1)
+        server.stop(timeout=0.5)
 
     thread = threading.Thread(target=run, name="provider-emulator", daemon=True)
     thread.start()

@@ -94,3 +94,33 @@ def test_unknown_path_gets_openai_404(emu):
     response = requests.post(emu.url + "/v1/nothing", json={}, headers=AUTH)
     assert response.status_code == 404
     assert response.json()["error"]["message"] == "Invalid URL (POST /v1/nothing)"
+
+
+def test_failfirst_fails_only_the_first_requests(fresh):
+    url = fresh.url + "/s/fail502,failfirst=2/v1/chat/completions"
+    statuses = [requests.post(url, json=CHAT, headers=AUTH).status_code for _ in range(3)]
+    assert statuses == [502, 502, 200]
+    fresh.clear()  # clearing resets the counters
+    assert requests.post(url, json=CHAT, headers=AUTH).status_code == 502
+
+
+def test_stop_ends_a_stalled_stream():
+    import threading
+    emulator = start_emulator()
+    outcome = {}
+
+    def stalled():
+        start = time.perf_counter()
+        try:
+            requests.post(emulator.url + "/s/stall/v1/chat/completions", json={**CHAT, "stream": True},
+                          headers=AUTH, timeout=20)
+        except requests.RequestException as exc:
+            outcome["error"] = exc
+        outcome["seconds"] = time.perf_counter() - start
+
+    worker = threading.Thread(target=stalled, daemon=True)
+    worker.start()
+    time.sleep(0.2)
+    emulator.stop()
+    worker.join(10)
+    assert "error" in outcome and outcome["seconds"] < 5
