@@ -345,10 +345,70 @@ def encode_usage(u: ir.Usage | None) -> dict:
     return out
 
 
-def decode_response(body: dict) -> ir.Response:
+class ThinkTags:
+    """Splits ``<think>...</think>`` that some providers put at the start of the
+    content (DeepSeek-R1 style models without a reasoning parser) into reasoning."""
+
+    OPEN, CLOSE = "<think>", "</think>"
+
+    def __init__(self) -> None:
+        self.state = "start"  # start -> inside -> after, or start -> after
+        self.buf = ""
+        self.trim = False
+
+    def feed(self, text: str) -> list[tuple[str, str]]:
+        self.buf += text
+        out: list[tuple[str, str]] = []
+        if self.state == "start":
+            head = self.buf.lstrip()
+            if head.startswith(self.OPEN):
+                self.state, self.buf = "inside", head[len(self.OPEN):]
+            elif self.OPEN.startswith(head):
+                return out  # cannot tell yet
+            else:
+                self.state = "after"
+        if self.state == "inside":
+            end = self.buf.find(self.CLOSE)
+            if end < 0:
+                keep = next((k for k in range(len(self.CLOSE) - 1, 0, -1) if self.buf.endswith(self.CLOSE[:k])), 0)
+                chunk, self.buf = self.buf[:len(self.buf) - keep], self.buf[len(self.buf) - keep:]
+                return out + ([("thinking", chunk)] if chunk else [])
+            if end:
+                out.append(("thinking", self.buf[:end]))
+            self.state, self.buf, self.trim = "after", self.buf[end + len(self.CLOSE):], True
+        if self.state == "after" and self.trim:
+            self.buf = self.buf.lstrip("\n")  # the newlines that follow </think>
+            self.trim = not self.buf
+        if self.state == "after" and self.buf:
+            out.append(("text", self.buf))
+            self.buf = ""
+        return out
+
+    def flush(self) -> list[tuple[str, str]]:
+        rest, self.buf = self.buf, ""
+        if not rest:
+            return []
+        return [("thinking" if self.state == "inside" else "text", rest)]
+
+
+def _split_think(parts: list) -> list:
+    out = []
+    for p in parts:
+        if isinstance(p, ir.Text):
+            tags = ThinkTags()
+            pieces = tags.feed(p.text) + tags.flush()
+            out.extend(ir.Thinking(text=t) if kind == "thinking" else ir.Text(t) for kind, t in pieces)
+        else:
+            out.append(p)
+    return out
+
+
+def decode_response(body: dict, think_tags: bool = False) -> ir.Response:
     choice = (body.get("choices") or [{}])[0]
     msg = choice.get("message") or {}
     parts = _decode_assistant(msg)
+    if think_tags:
+        parts = _split_think(parts)
     reason = choice.get("finish_reason")
     return ir.Response(
         id=body.get("id", ""), model=body.get("model", ""), parts=parts,
@@ -398,7 +458,8 @@ class StreamDecoder:
     """Chat chunks -> IR events. Chat has no part boundaries, so parts are opened
     when their kind of delta starts and closed when another kind begins."""
 
-    def __init__(self) -> None:
+    def __init__(self, think_tags: bool = False) -> None:
+        self._think = ThinkTags() if think_tags else None
         self._started = False
         self._next = 0
         self._current: tuple | None = None  # (kind, ir index, tool chat index)
@@ -450,6 +511,8 @@ class StreamDecoder:
                 continue
             out.extend(self._delta(choice.get("delta") or {}))
             if choice.get("finish_reason"):
+                if self._think:
+                    out.extend(self._pieces(self._think.flush()))
                 out.extend(self._close())
                 self._finished = True
                 out.append(ir.Finish(_FINISH_IN.get(choice["finish_reason"], "stop")))
@@ -471,8 +534,8 @@ class StreamDecoder:
                 out += events
             out.append(ir.SignatureDelta(self._current[1], raw, origin=origin))
         if delta.get("content"):
-            events, index = self._ensure("text")
-            out += events + [ir.TextDelta(index, delta["content"])]
+            pieces = self._think.feed(delta["content"]) if self._think else [("text", delta["content"])]
+            out += self._pieces(pieces)
         if delta.get("refusal"):
             events, index = self._ensure("refusal")
             out += events + [ir.TextDelta(index, delta["refusal"])]
@@ -493,8 +556,15 @@ class StreamDecoder:
                 out.append(ir.ToolArgsDelta(self._tools[pos], fn["arguments"]))
         return out
 
+    def _pieces(self, pieces) -> list:
+        out: list = []
+        for kind, text in pieces:
+            events, index = self._ensure(kind)
+            out += events + [ir.ThinkingDelta(index, text) if kind == "thinking" else ir.TextDelta(index, text)]
+        return out
+
     def close(self) -> list:
-        out = self._close()
+        out = (self._pieces(self._think.flush()) if self._think else []) + self._close()
         if self._errored or self._finished:
             return out
         if self._done:  # a complete stream that simply omitted finish_reason
@@ -541,7 +611,7 @@ class StreamEncoder:
         if self._closed:
             return b""
         if isinstance(ev, ir.MessageStart):
-            self.model = self.model or ev.model
+            self.model = ev.model or self.model  # report the model that answered, as non-stream does
             if ev.usage:
                 self._usage = ev.usage
             return self._start()

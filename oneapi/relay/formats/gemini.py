@@ -511,7 +511,7 @@ class StreamEncoder:
         if self._closed:
             return b""
         if isinstance(ev, ir.MessageStart):
-            self.model = self.model or ev.model
+            self.model = ev.model or self.model  # report the model that answered, as non-stream does
             return b""
         if isinstance(ev, ir.UsageEvent):
             self._usage = ev.usage

@@ -430,3 +430,24 @@ def test_forced_tool_wins_over_thinking_for_claude():
                        tool_choice="required", temperature=0.1)
     out = claude.encode_request(req)
     assert out["tool_choice"] == {"type": "any"} and "thinking" not in out and out["temperature"] == 0.1
+
+
+def test_think_tags_split_across_chunks_become_reasoning():
+    pieces = ["<th", "ink>\nStep one.", " Step two.</thi", "nk>\n", "\nThe answer", " is 4."]
+    chunks = [S.chat_chunk({"content": p}) for p in pieces] + [S.chat_chunk({}, finish="stop")]
+    raw = b"".join(f"data: {json.dumps(c)}\n\n".encode() for c in chunks) + b"data: [DONE]\n\n"
+    from oneapi.relay.formats.assemble import assemble
+    from oneapi.relay.formats import sse
+    dec = chat.StreamDecoder(think_tags=True)
+    evs = [e for ev, data in sse.parse(raw) for e in dec.feed(ev, data)] + dec.close()
+    resp = assemble(evs)
+    assert [(type(p).__name__, p.text) for p in resp.parts] == [
+        ("Thinking", "\nStep one. Step two."), ("Text", "The answer is 4.")]
+    plain = assemble(decode_all("chat", raw))  # off by default: content stays as sent
+    assert plain.text == "".join(pieces)
+    body = {"choices": [{"message": {"role": "assistant", "content": "<think>hmm</think>\n\nYes."},
+                         "finish_reason": "stop"}]}
+    parts = chat.decode_response(body, think_tags=True).parts
+    assert [(type(p).__name__, p.text) for p in parts] == [("Thinking", "hmm"), ("Text", "Yes.")]
+    body["choices"][0]["message"]["content"] = "No <think> here"
+    assert chat.decode_response(body, think_tags=True).text == "No <think> here"

@@ -241,3 +241,22 @@ def test_sig_helpers_leave_native_signatures_alone():
     tagged = gemini.sig_out("openai", "gAAAA")
     assert base64.b64decode(tagged) == b"openai:gAAAA"
     assert gemini.sig_in(tagged) == ("openai", "gAAAA")
+
+
+def test_remote_images_are_listed_for_the_relay_to_inline():
+    req = chat.decode_request({"model": "g", "messages": [
+        {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "https://example.com/a.png"}},
+                                     {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{S.PNG_B64}"}}]},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "shot", "arguments": "{}"}}]}]})
+    req.messages.append(ir.Message("user", [ir.ToolResult("c1", [ir.Image(url="https://example.com/b.jpg")])]))
+    remote = list(ir.iter_remote_images(req))
+    assert [i.url for i in remote] == ["https://example.com/a.png", "https://example.com/b.jpg"]
+    assert gemini.encode_request(req)["contents"][0]["parts"][0] == {
+        "fileData": {"mimeType": "image/png", "fileUri": "https://example.com/a.png"}}
+    for image in remote:  # what the relay does after fetching
+        image.data, image.media_type = S.PNG_B64, "image/png"
+    out = gemini.encode_request(req)
+    assert out["contents"][0]["parts"][0] == {"inlineData": {"mimeType": "image/png", "data": S.PNG_B64}}
+    assert out["contents"][2]["parts"][1] == {"inlineData": {"mimeType": "image/png", "data": S.PNG_B64}}
+    assert not list(ir.iter_remote_images(req))
