@@ -211,6 +211,10 @@ def _assistant_message(parts: list, *, for_client: bool) -> dict:
     if for_client:
         msg["refusal"] = "".join(refusals) if refusals else None
     thoughts = [p for p in parts if isinstance(p, ir.Thinking) and not p.redacted]
+    if not for_client:
+        # upstream history: only reasoning a Chat provider produced itself (DeepSeek wants it back
+        # on tool-call turns); signed reasoning of other providers means nothing there
+        thoughts = [t for t in thoughts if t.origin is None and t.signature is None and t.text]
     if thoughts:
         msg["reasoning_content"] = "".join(t.text for t in thoughts)
         signed = [t for t in thoughts if t.signature]
@@ -259,8 +263,6 @@ def encode_request(req: ir.Request) -> dict:
             body["tool_choice"] = _encode_tool_choice(req.tool_choice)
         if req.parallel_tool_calls is not None:
             body["parallel_tool_calls"] = req.parallel_tool_calls
-    elif req.tool_choice and req.tool_choice.mode == "none":
-        pass
     fmt = req.response_format
     if fmt and fmt.type == "json_schema":
         js = {"name": fmt.name or "response", "schema": fmt.schema or {}}

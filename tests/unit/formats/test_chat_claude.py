@@ -96,7 +96,7 @@ def test_claude_request_to_chat_maps_blocks_history_and_thinking():
     assert msgs[1]["content"][1] == {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{S.PNG_B64}"}}
     assert msgs[2]["tool_calls"] == [{"id": "toolu_1", "type": "function",
                                       "function": {"name": "lookup", "arguments": "{\"q\": \"png\"}"}}]
-    assert msgs[2]["reasoning_content"] == "hmm"
+    assert "reasoning_content" not in msgs[2]  # Anthropic-signed reasoning means nothing to a Chat provider
     assert msgs[3] == {"role": "tool", "tool_call_id": "toolu_1", "content": "Error: not found"}
     assert msgs[4] == {"role": "user", "content": "Try again"}
     assert out["tool_choice"] == {"type": "function", "function": {"name": "lookup"}}
@@ -451,3 +451,14 @@ def test_think_tags_split_across_chunks_become_reasoning():
     assert [(type(p).__name__, p.text) for p in parts] == [("Thinking", "hmm"), ("Text", "Yes.")]
     body["choices"][0]["message"]["content"] = "No <think> here"
     assert chat.decode_response(body, think_tags=True).text == "No <think> here"
+
+
+def test_chat_provider_reasoning_goes_back_to_chat_providers_only():
+    history = {"model": "deepseek-chat", "messages": [
+        {"role": "user", "content": "q"},
+        {"role": "assistant", "content": None, "reasoning_content": "I should call f.", "tool_calls": [
+            {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "ok"}]}
+    req = chat.decode_request(history)
+    assert chat.encode_request(req)["messages"][1]["reasoning_content"] == "I should call f."
+    assert [b["type"] for b in claude.encode_request(req)["messages"][1]["content"]] == ["tool_use"]
