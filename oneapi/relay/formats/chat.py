@@ -8,7 +8,6 @@ the tool call, as Google's own OpenAI-compatible endpoint does.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 
@@ -498,7 +497,9 @@ class StreamDecoder:
         if data == "[DONE]":
             self._done = True
             return []
-        chunk = json.loads(data)
+        chunk = sse.loads(data)
+        if not isinstance(chunk, dict):
+            return []
         out: list = []
         if chunk.get("error"):
             err = chunk["error"] if isinstance(chunk["error"], dict) else {"message": str(chunk["error"])}

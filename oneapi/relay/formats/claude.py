@@ -405,7 +405,9 @@ class StreamDecoder:
     def feed(self, event: str | None, data: str) -> list:
         if not data.strip():
             return []
-        msg = json.loads(data)
+        msg = sse.loads(data)
+        if not isinstance(msg, dict):
+            return []
         kind = msg.get("type") or event
         if kind == "message_start":
             m = msg.get("message") or {}

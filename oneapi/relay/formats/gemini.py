@@ -424,7 +424,9 @@ class StreamDecoder:
         data = data.strip()
         if not data or data == "[DONE]":
             return []
-        chunk = json.loads(data)
+        chunk = sse.loads(data)
+        if chunk is None:
+            return []
         if isinstance(chunk, list):  # a non-SSE streamed array element
             chunk = chunk[0] if chunk else {}
         if chunk.get("error"):

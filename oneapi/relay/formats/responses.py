@@ -7,7 +7,6 @@ stream ends with ``response.incomplete``, as OpenAI's own does.
 
 from __future__ import annotations
 
-import json
 import time
 
 from . import errors, ir, sse
@@ -426,7 +425,9 @@ class StreamDecoder:
         data = data.strip()
         if not data or data == "[DONE]":
             return []
-        msg = json.loads(data)
+        msg = sse.loads(data)
+        if not isinstance(msg, dict):
+            return []
         kind = msg.get("type") or event
         handler = getattr(self, "_on_" + kind.replace(".", "_"), None) if kind else None
         return handler(msg) if handler else []

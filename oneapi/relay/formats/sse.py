@@ -11,6 +11,16 @@ def dumps(obj) -> bytes:
     return orjson.dumps(obj)
 
 
+def loads(data: str):
+    """Parse one event's JSON payload; None for anything that is not a JSON object
+    (keep-alive noise some upstreams send), which decoders skip."""
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    return value if isinstance(value, (dict, list)) else None
+
+
 def frame(data, event: str | None = None) -> bytes:
     """One SSE frame; ``data`` is a dict (JSON-encoded) or raw text."""
     body = data.encode() if isinstance(data, str) else dumps(data)

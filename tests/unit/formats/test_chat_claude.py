@@ -462,3 +462,10 @@ def test_chat_provider_reasoning_goes_back_to_chat_providers_only():
     req = chat.decode_request(history)
     assert chat.encode_request(req)["messages"][1]["reasoning_content"] == "I should call f."
     assert [b["type"] for b in claude.encode_request(req)["messages"][1]["content"]] == ["tool_use"]
+
+
+def test_decoders_skip_noise_between_events():
+    for fmt in ("chat", "claude", "responses", "gemini"):
+        from oneapi.relay.formats import CODECS
+        dec = CODECS[fmt].StreamDecoder()
+        assert dec.feed(None, "keep-alive") == [] and dec.feed(None, "") == [] and dec.feed(None, "42") == []
