@@ -35,11 +35,16 @@ def count_text(text: str, model: str) -> int:
     return max(1, len(text) // 4)
 
 
-def count_prompt(body: dict | None, raw: bytes, model: str) -> int:
+def count_prompt(body: dict | None, raw: bytes, model: str, mode: str = "chat") -> int:
     """Prompt tokens counted locally (for the reservation and for streams that end without usage)."""
-    if body and isinstance(body.get("messages"), list) and tokenizer is not None:
+    if body and tokenizer is not None:
         try:
-            return int(tokenizer.count_chat_prompt(body["messages"], model))
+            if mode == "claude":
+                return int(tokenizer.count_claude_prompt(body, model))
+            if mode == "responses":
+                return int(tokenizer.count_responses_input(body, model))
+            if isinstance(body.get("messages"), list):
+                return int(tokenizer.count_chat_prompt(body["messages"], model))
         except Exception:
             log.warning("prompt counting failed; estimating", exc_info=True)
     if body:
@@ -82,17 +87,27 @@ class Meter:
     reservation: object = None
     done: bool = False
 
-    def reserve(self, prompt_tokens: int, max_tokens: int | None) -> None:
-        self.prompt_estimate = prompt_tokens
-        if ledger is None:
-            return
+    media_quota: int | None = None
+
+    def _context(self):
         token, user, ch = self.caller.token, self.caller.user, self.channel
-        ctx = ledger.RelayContext(
+        return ledger.RelayContext(
             self.request_id, user.id, user.username, user.group, token.id, token.name, token.key,
             token.unlimited_quota, ch.id, ch.type, getattr(ch, "model_configs", None) or "",
             self.requested_model, self.model, self.is_stream, self.started_at)
+
+    def reserve(self, prompt_tokens: int, max_tokens: int | None, rr=None) -> None:
+        self.prompt_estimate = prompt_tokens
+        if ledger is None:
+            return
+        ctx = self._context()
         try:
-            self.reservation = ledger.reserve(ctx, prompt_tokens, max_tokens)
+            up_front = _media_quota_before(ctx, rr) if rr is not None else None
+            self.media_quota = up_front
+            if up_front is not None:
+                self.reservation = ledger.reserve(ctx, prompt_tokens, max_tokens, quota=up_front)
+            else:
+                self.reservation = ledger.reserve(ctx, prompt_tokens, max_tokens)
         except ledger.QuotaError as exc:
             self.done = True
             raise RelayError(exc.status, exc.message, "one_api_error", exc.code) from exc
@@ -125,6 +140,18 @@ class Meter:
         except Exception:
             log.exception("settling request %s failed", self.request_id)
 
+    def settle_transcription(self, body) -> None:
+        """Speech-to-text: by the audio duration the provider reports, else the transcript's tokens."""
+        if ledger is None or self.reservation is None:
+            return self.settle_quota(0)
+        text = body.get("text", "") if isinstance(body, dict) else str(body or "")
+        duration = float(body.get("duration") or 0) if isinstance(body, dict) else 0.0
+        from oneapi.billing import quota as rules
+        res = self.reservation
+        tokens = count_text(text, self.model)
+        self.settle_quota(rules.transcription_quota(duration, res.pricing, res.group_ratio, tokens),
+                          UsageNumbers(0, tokens))
+
     def settle_quota(self, quota: int, usage: UsageNumbers | None = None) -> None:
         if self.done:
             return
@@ -136,3 +163,28 @@ class Meter:
             ledger.settle_quota(self.reservation, quota, lu)
         except Exception:
             log.exception("settling request %s failed", self.request_id)
+
+
+_IMAGE_MODES = {"images", "images_edits"}
+_TRANSCRIPTION_MODES = {"audio_transcription", "audio_translation"}
+
+
+def _media_quota_before(ctx, rr) -> int | None:
+    """Images and speech are priced before the call (as the original); transcriptions hold a deposit."""
+    if rr.mode not in _IMAGE_MODES and rr.mode != "audio_speech" and rr.mode not in _TRANSCRIPTION_MODES:
+        return None
+    from oneapi.billing import quota as rules
+    from oneapi.services.options import options
+    pricing, group = ledger.prices(ctx)
+    fields = rr.json if rr.json is not None else rr.form
+    if rr.mode in _IMAGE_MODES:
+        try:
+            n = int(fields.get("n") or 1)
+        except (TypeError, ValueError):
+            n = 1
+        return rules.image_quota(pricing, group, n, fields.get("size"), fields.get("quality"),
+                                 channel_type=ctx.channel_type)
+    if rr.mode == "audio_speech":
+        return rules.speech_quota(str(fields.get("input") or ""), pricing, group)
+    return rules.transcription_preconsume_quota(pricing.ratio * group,
+                                                options.get_int("PreConsumedQuota", 500))

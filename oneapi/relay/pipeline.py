@@ -93,7 +93,8 @@ def _attempt(caller: Caller, rr: RelayRequest, channel) -> Response:
     prepared = prep.prepare(rr, channel, model)
     meter = metering.Meter(g.request_id, caller, channel, rr.model, model, rr.stream,
                            started_at=getattr(g, "start_time", time.time()))
-    meter.reserve(metering.count_prompt(rr.json, rr.raw if not rr.is_multipart else b"", model), rr.max_tokens)
+    meter.reserve(metering.count_prompt(rr.json, rr.raw if not rr.is_multipart else b"", model, rr.mode),
+                  rr.max_tokens, rr)
     try:
         resp = upstream.send(rr.method if rr.mode == "proxy" else "POST", prepared.url,
                              headers=prepared.headers, data=prepared.data or None, stream=True)
@@ -183,20 +184,25 @@ def _deliver_body(rr: RelayRequest, prepared: prep.Prepared, resp, meter: meteri
             body = orjson.loads(content)
         except ValueError:
             body = None
-        usage = _usage_from_body(prepared.provider_format, rr.mode, body)
-        if usage is None and rr.mode in ("audio_transcription", "audio_translation") and isinstance(body, dict):
-            usage = metering.UsageNumbers(0, metering.count_text(str(body.get("text", "")), meter.model))
-        meter.settle(usage or metering.UsageNumbers(meter.prompt_estimate, 0),
-                     system_prompt_reset=prepared.system_prompt_reset, estimated=usage is None)
-    else:  # binary (speech) or text transcripts
-        if rr.mode == "audio_speech":
-            text = str((rr.json or {}).get("input", ""))
-            meter.settle(metering.UsageNumbers(metering.count_text(text, meter.model), 0))
-        else:
-            meter.settle(metering.UsageNumbers(0, metering.count_text(content.decode("utf-8", "replace"),
-                                                                      meter.model)))
+        _settle_json(rr, prepared, meter, body)
+    elif rr.mode in ("audio_transcription", "audio_translation"):  # text, srt or vtt transcripts
+        meter.settle_transcription(content.decode("utf-8", "replace"))
+    else:  # binary speech, priced up front
+        meter.settle_quota(meter.media_quota or 0)
     headers = {k: v for k, v in resp.headers.items() if k in ("Content-Disposition",)}
     return Response(content, status=resp.status_code, content_type=content_type, headers=headers)
+
+
+def _settle_json(rr: RelayRequest, prepared: prep.Prepared, meter: metering.Meter, body) -> None:
+    if rr.mode in ("audio_transcription", "audio_translation"):
+        meter.settle_transcription(body)
+        return
+    if meter.media_quota is not None:  # images and speech: the price was known before the call
+        meter.settle_quota(meter.media_quota, _usage_from_body(prepared.provider_format, rr.mode, body))
+        return
+    usage = _usage_from_body(prepared.provider_format, rr.mode, body)
+    meter.settle(usage or metering.UsageNumbers(meter.prompt_estimate, 0),
+                 system_prompt_reset=prepared.system_prompt_reset, estimated=usage is None)
 
 
 def _deliver_stream(rr: RelayRequest, prepared: prep.Prepared, resp, meter: metering.Meter) -> Response:

@@ -104,7 +104,7 @@ def _tweak_json(rr: RelayRequest, channel, model: str, fmt: str) -> tuple[bytes,
     if body is None:
         return rr.raw, False
     changes: dict = {}
-    if model != rr.model and "model" in body:
+    if model and body.get("model") != model:  # mapped, or a default the client left out (dall-e-2, ...)
         changes["model"] = model
     prompt = (channel.system_prompt or "").strip()
     wants_usage = (rr.stream and rr.mode in _INCLUDE_USAGE_MODES and config.settings.enforce_include_usage
@@ -124,9 +124,9 @@ def _tweak_json(rr: RelayRequest, channel, model: str, fmt: str) -> tuple[bytes,
 
 
 def _multipart(rr: RelayRequest, model: str) -> tuple[bytes, str]:
-    if model == rr.model or not rr.form.get("model"):
+    if not model or rr.form.get("model") == model:
         return rr.raw, rr.content_type
-    fields = [(k, (model if k == "model" else v)) for k, v in rr.form.items()]
+    fields = [(k, v) for k, v in rr.form.items() if k != "model"] + [("model", model)]
     fields += [(name, (filename, data, ctype)) for name, filename, ctype, data in rr.files]
     body, content_type = encode_multipart_formdata(fields)
     return body, content_type

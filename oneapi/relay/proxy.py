@@ -24,6 +24,13 @@ def _forward(channel, url: str, headers: dict) -> Response:
         return error_response(RelayError(502, f"upstream connection error: {type(exc).__name__}",
                                          "upstream_error", "do_request_failed"))
 
+    keep = {k: v for k, v in resp.headers.items() if k.lower() not in _HOP_HEADERS}
+    if resp.headers.get("Content-Type", "").startswith(("application/json", "text/plain", "text/html")):
+        try:
+            return Response(resp.content, status=resp.status_code, headers=keep)
+        finally:
+            resp.close()
+
     def body_iter():
         try:
             reader = getattr(resp.raw, "read1", None)
@@ -35,7 +42,6 @@ def _forward(channel, url: str, headers: dict) -> Response:
         finally:
             resp.close()
 
-    keep = {k: v for k, v in resp.headers.items() if k.lower() not in _HOP_HEADERS}
     return Response(stream_with_context(body_iter()), status=resp.status_code, headers=keep)
 
 
