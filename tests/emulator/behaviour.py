@@ -2,8 +2,8 @@
 
 Every protocol module parses its request into a `Prompt` and renders the `Reply` from `decide()`:
 - the last message is a tool result      -> text quoting it ("tool result: <content>");
-- tools offered and the choice permits   -> a call to the forced / mentioned / first tool, with arguments
-                                            built from its JSON schema;
+- tools offered and the choice permits   -> calls to the forced tool, or to every tool the user names
+                                            (first tool if `required`), arguments built from the JSON schema;
 - a structured-output schema is asked    -> JSON text that validates against it;
 - otherwise                              -> "echo: <last user text>".
 Reasoning is added when the model name contains "reason"/"think" or the request asks for it.
@@ -34,6 +34,7 @@ class Prompt:
     images: int = 0
     tools: list = field(default_factory=list)         # [Tool]
     tool_choice: object = "auto"                      # "auto" | "none" | "required" | ("tool", name)
+    parallel_tool_calls: bool = True
     tool_result: object = None                        # text of a trailing tool result, else None
     schema: object = None                             # structured-output JSON schema
     json_mode: bool = False                           # "any JSON object" mode
@@ -93,13 +94,14 @@ def decide(prompt, new_id):
     if prompt.reasoning or model_reasons(prompt.model):
         reply.reasoning = f"Thinking about: {user or 'the request'}"
 
-    tool = None if prompt.tool_result is not None else choose_tool(prompt)
-    if tool is not None:
-        hint = " ".join(user.split()[:HINT_WORDS]) or tool.name
-        args = value_for_schema(tool.parameters or {"type": "object", "properties": {}}, hint)
-        if not isinstance(args, dict):
-            args = {"value": args}
-        reply.tool_calls.append(ToolCall(new_id("call"), tool.name, args))
+    tools = [] if prompt.tool_result is not None else choose_tools(prompt)
+    if tools:
+        hint = " ".join(user.split()[:HINT_WORDS])
+        for tool in tools:
+            args = value_for_schema(tool.parameters or {"type": "object", "properties": {}}, hint or tool.name)
+            if not isinstance(args, dict):
+                args = {"value": args}
+            reply.tool_calls.append(ToolCall(new_id("call"), tool.name, args))
         reply.finish = "tool_calls"
         return reply
 
@@ -121,28 +123,28 @@ def decide(prompt, new_id):
     return reply
 
 
-def choose_tool(prompt):
+def choose_tools(prompt):
+    """Tools to call: the forced one; else every tool the user text names (just the first when parallel
+    calls are off), or for "weather" the weather tool; `required` falls back to the first tool."""
     tools = prompt.tools
     choice = prompt.tool_choice
     if not tools or choice == "none":
-        return None
+        return []
     if isinstance(choice, tuple):
-        for tool in tools:
-            if tool.name == choice[1]:
-                return tool
-        return tools[0]
-    mentioned = _mentioned_tool(prompt)
+        return [next((t for t in tools if t.name == choice[1]), tools[0])]
+    mentioned = _mentioned_tools(prompt)
+    if not prompt.parallel_tool_calls:
+        mentioned = mentioned[:1]
     if choice == "required":
-        return mentioned or tools[0]
+        return mentioned or tools[:1]
     return mentioned
 
 
-def _mentioned_tool(prompt):
-    text = f"{prompt.last_user_text}".lower()
-    for tool in prompt.tools:
-        name = tool.name.lower()
-        if name in text or name.replace("_", " ") in text:
-            return tool
+def _mentioned_tools(prompt):
+    text = prompt.last_user_text.lower()
+    named = [t for t in prompt.tools if t.name.lower() in text or t.name.lower().replace("_", " ") in text]
+    if named:
+        return named
     if "weather" in text:
-        return next((t for t in prompt.tools if "weather" in t.name.lower()), prompt.tools[0])
-    return None
+        return [next((t for t in prompt.tools if "weather" in t.name.lower()), prompt.tools[0])]
+    return []

@@ -85,6 +85,7 @@ def parse_messages(ctx, body):
         prompt.tool_result = " ".join(text_of(b.get("content")) for b in results)
 
     prompt.tool_choice = _tool_choice(body.get("tool_choice") or {"type": "auto"})
+    prompt.parallel_tool_calls = not (body.get("tool_choice") or {}).get("disable_parallel_tool_use")
     thinking = body.get("thinking") or {}
     if thinking.get("type") == "enabled":
         budget = thinking.get("budget_tokens")

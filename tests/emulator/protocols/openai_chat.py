@@ -39,6 +39,7 @@ def parse_chat(ctx, body):
     tools += body.get("functions") or []
     prompt.tools = [Tool(t.get("name", ""), t.get("description", ""), t.get("parameters") or {}) for t in tools]
     prompt.tool_choice = _tool_choice(body.get("tool_choice", body.get("function_call", "auto")))
+    prompt.parallel_tool_calls = body.get("parallel_tool_calls", True) is not False
 
     fmt = body.get("response_format") or {}
     if fmt.get("type") == "json_schema":

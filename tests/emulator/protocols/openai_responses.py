@@ -48,6 +48,7 @@ def parse_responses(ctx, body, store):
             fn = tool.get("function") or tool  # tolerate Chat-style nesting
             prompt.tools.append(Tool(fn.get("name", ""), fn.get("description") or "", fn.get("parameters") or {}))
     prompt.tool_choice = _tool_choice(body.get("tool_choice", "auto"))
+    prompt.parallel_tool_calls = body.get("parallel_tool_calls", True) is not False
     fmt = (body.get("text") or {}).get("format") or {}
     if fmt.get("type") == "json_schema":
         prompt.schema = fmt.get("schema") or {"type": "object"}
