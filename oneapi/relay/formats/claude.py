@@ -117,8 +117,9 @@ def decode_request(body: dict) -> ir.Request:
     thinking = body.get("thinking") or {}
     if thinking or out_cfg.get("effort"):
         ttype = thinking.get("type")
+        effort = out_cfg.get("effort")
         req.reasoning = ir.Reasoning(
-            effort=out_cfg.get("effort"), budget_tokens=thinking.get("budget_tokens"),
+            effort="xhigh" if effort == "max" else effort, budget_tokens=thinking.get("budget_tokens"),
             include_thoughts=(ttype in ("enabled", "adaptive") and thinking.get("display") != "omitted") or None,
             enabled=False if ttype == "disabled" else (True if ttype else None))
     req.max_tokens = body.get("max_tokens")

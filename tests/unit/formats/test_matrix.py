@@ -160,3 +160,20 @@ def test_detect_format_recognises_each_codecs_own_requests(fmt):
 ])
 def test_detect_format_examples(body, expected):
     assert detect_format(body) == expected
+
+
+@pytest.mark.parametrize("target", FORMATS)
+def test_pdf_documents_travel_as_documents(target):
+    body = {"model": "c", "max_tokens": 10, "messages": [{"role": "user", "content": [
+        {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": "JVBERi0x"}},
+        {"type": "text", "text": "Summarise"}]}]}
+    req = CODECS["claude"].decode_request(body)
+    back = CODECS[target].decode_request(CODECS[target].encode_request(req))
+    doc = back.messages[0].parts[0]
+    assert (doc.media_type, doc.data) == ("application/pdf", "JVBERi0x")
+
+
+def test_claude_max_effort_maps_to_openai_xhigh():
+    req = CODECS["claude"].decode_request({"model": "c", "max_tokens": 10, "messages": [],
+                                           "output_config": {"effort": "max"}})
+    assert CODECS["responses"].encode_request(req)["reasoning"]["effort"] == "xhigh"

@@ -274,3 +274,18 @@ def test_responses_stream_with_only_done_events_keeps_the_text():
     raw = pipe("responses", "chat", chat.decode_request({"model": "m", "messages": []}),
                [(e["type"], e) for e in stream])
     assert assemble(decode_all("chat", raw)).text == "Hi there!"
+
+
+def test_chat_refusal_stream_to_responses_and_back():
+    stream = [S.chat_chunk({"role": "assistant", "content": "", "refusal": None}),
+              S.chat_chunk({"refusal": "I can't "}), S.chat_chunk({"refusal": "help with that."}),
+              S.chat_chunk({}, finish="stop")]
+    raw = pipe("chat", "responses", responses_request(stream=True), chat_sse(stream))
+    evs = check_responses_grammar(raw)
+    assert "".join(d["delta"] for n, d in evs if n == "response.refusal.delta") == "I can't help with that."
+    final = Response.model_validate(evs[-1][1]["response"])
+    assert final.output[0].content[0].refusal == "I can't help with that."
+    resp = assemble(decode_all("responses", raw))
+    assert isinstance(resp.parts[0], ir.Refusal) and resp.parts[0].text == "I can't help with that."
+    c = chat.encode_response(resp, chat.decode_request({"model": "m", "messages": []}))
+    assert c["choices"][0]["message"]["refusal"] == "I can't help with that."
