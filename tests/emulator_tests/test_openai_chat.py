@@ -236,3 +236,20 @@ def test_legacy_completions_json_and_stream(oai):
     pieces = [c.choices[0].text for c in oai.completions.create(model="m", prompt="stream this text",
                                                                 stream=True) if c.choices]
     assert "".join(pieces) == "echo: stream this text" and len(pieces) >= 5
+
+
+def test_reasoning_models_reject_legacy_parameters(oai, emu):
+    with pytest.raises(openai.BadRequestError) as info:
+        oai.chat.completions.create(model="gpt-5-mini", max_tokens=10, messages=[{"role": "user", "content": "x"}])
+    assert info.value.body["code"] == "unsupported_parameter" and info.value.body["param"] == "max_tokens"
+    with pytest.raises(openai.BadRequestError) as info:
+        oai.chat.completions.create(model="o4-mini", temperature=0.7, messages=[{"role": "user", "content": "x"}])
+    assert info.value.body["code"] == "unsupported_value"
+    with pytest.raises(openai.BadRequestError):
+        oai.responses.create(model="gpt-5", input="x", temperature=0.5)
+    allowed = oai.chat.completions.create(model="gpt-5-chat-latest", max_tokens=10, temperature=0.7,
+                                          messages=[{"role": "user", "content": "x"}])
+    assert allowed.choices[0].message.content == "echo: x"
+    lenient = openai_client(emu.scenario_url("lenient")).chat.completions.create(
+        model="o3", max_tokens=10, messages=[{"role": "user", "content": "x"}])
+    assert lenient.choices[0].message.content == "echo: x"

@@ -37,6 +37,11 @@ def azure_images(ctx, deployment):
     return openai_media.handle_image_generations(ctx, _with_model(ctx, deployment))
 
 
+@route("POST", DEPLOYMENT + r"/images/edits", "azure")
+def azure_image_edits(ctx, deployment):
+    return openai_media.image_edits(ctx)
+
+
 @route("POST", DEPLOYMENT + r"/audio/transcriptions", "azure")
 def azure_transcriptions(ctx, deployment):
     return openai_media.transcriptions(ctx)

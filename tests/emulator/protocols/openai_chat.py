@@ -5,6 +5,7 @@ from ..tokens import count_words, truncate_words
 from ..errors import openai_error_body
 from ..wire import body_json, now, split_pieces, sse, stream_response
 from .common import require, text_of, wants_cache
+from .model_rules import check_openai_params
 
 DONE = b"data: [DONE]\n\n"
 STREAM_ERROR = sse(openai_error_body("server_error"))
@@ -92,6 +93,7 @@ def chat_completions(ctx):
 def handle_chat(ctx, body, extras=None):
     """Shared by OpenAI and Azure; `extras` adds provider fields (Azure's content filter results)."""
     prompt = parse_chat(ctx, body)
+    check_openai_params(ctx, body, "chat")
     reply = decide(prompt, ctx.new_id)
     ctx.note_reply(reply)
     usage = chat_usage(reply, wants_cache(ctx, body))

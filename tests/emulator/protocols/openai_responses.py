@@ -8,6 +8,7 @@ from ..behaviour import Prompt, Tool, decide
 from ..errors import ApiError
 from ..wire import body_json, json_response, split_pieces, sse, stream_response
 from .common import require, text_of, wants_cache
+from .model_rules import check_openai_params
 
 
 def parse_responses(ctx, body, store):
@@ -165,6 +166,7 @@ def handle_create(ctx, body):
     """Shared with Azure's /openai/v1/responses."""
     store = ctx.app.responses_store
     prompt, items = parse_responses(ctx, body, store)
+    check_openai_params(ctx, body, "responses")
     reply = decide(prompt, ctx.new_id)
     ctx.note_reply(reply)
     envelope = response_envelope(ctx, body, ctx.new_id("resp"))
