@@ -28,8 +28,15 @@ def error_body(err: RelayError) -> dict:
                       "code": err.code}}
 
 
-def error_response(err: RelayError) -> Response:
-    return Response(orjson.dumps(error_body(err)), status=err.status, mimetype="application/json")
+def error_response(err: RelayError, client_format: str | None = None) -> Response:
+    """The error as the client's format writes errors (OpenAI's shape unless the client speaks Claude)."""
+    if client_format == "claude":
+        from oneapi.relay.formats import claude
+        anthropic_type = err.type if err.type and err.type.endswith("_error") else None
+        body = claude.encode_error(err.status, with_request_id(err.message), anthropic_type)
+    else:
+        body = error_body(err)
+    return Response(orjson.dumps(body), status=err.status, mimetype="application/json")
 
 
 def not_implemented() -> Response:

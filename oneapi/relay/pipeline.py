@@ -56,7 +56,7 @@ def relay(caller: Caller, rr: RelayRequest) -> Response:
     try:
         return _relay(caller, rr)
     except RelayError as err:
-        return error_response(err)
+        return error_response(err, "claude" if rr.mode == "claude" else None)
 
 
 def _relay(caller: Caller, rr: RelayRequest) -> Response:

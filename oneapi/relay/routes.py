@@ -47,15 +47,19 @@ def authenticated(view):
             g.caller = auth.authenticate()
             return view(*args, **kwargs)
         except RelayError as err:
-            return error_response(err)
+            claude_client = request.path.endswith("/messages") and request.method == "POST"
+            return error_response(err, "claude" if claude_client else None)
 
     return wrapper
 
 
 def _relay(mode: str, path_model: str | None = None) -> Response:
-    rr = read(mode, path_model)
-    auth.check_model_allowed(g.caller, rr.model)
-    return pipeline.relay(g.caller, rr)
+    try:
+        rr = read(mode, path_model)
+        auth.check_model_allowed(g.caller, rr.model)
+        return pipeline.relay(g.caller, rr)
+    except RelayError as err:
+        return error_response(err, "claude" if mode == "claude" else None)
 
 
 _MODES = {
