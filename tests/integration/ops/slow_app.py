@@ -1,6 +1,7 @@
 """The real gateway plus two test-only pieces, for the graceful shutdown tests.
 
 * ``GET /_test/slow?chunks=N&interval=S`` streams N lines, one every S seconds (a long SSE-like response);
+* ``GET /_test/pid`` answers the serving process id (which instance behind a proxy answered);
 * a lifecycle hook that appends "flushed <time>" to ``$ONEAPI_TEST_SHUTDOWN_MARK`` (stands in for the
   batched quota flush).
 
@@ -38,6 +39,10 @@ def create_app(*args, **kwargs):
             yield "data: [DONE]\n\n"
 
         return Response(body(), mimetype="text/event-stream")
+
+    @app.get("/_test/pid")
+    def pid():
+        return str(os.getpid())
 
     mark = os.environ.get("ONEAPI_TEST_SHUTDOWN_MARK")
     if mark:
