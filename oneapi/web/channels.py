@@ -1,11 +1,273 @@
-"""Placeholder (being built)."""
-from flask import render_template
+"""Channels (admin): list, search, sort, create/edit with type-driven fields, test, enable/disable, delete."""
+from __future__ import annotations
 
+import json
+import logging
+import threading
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+
+from oneapi.models.constants import CHANNEL_ENABLED, CHANNEL_MANUALLY_DISABLED
+from oneapi.services.fields import page_bounds
+from oneapi.services.options import options
 from oneapi.web import bp
-from oneapi.web.access import admin_page
+from oneapi.web.access import admin_page, redirect_back
+from oneapi.web.i18n import translate as _
+from oneapi.web.service_calls import call, channel_types, channels_service
+
+log = logging.getLogger(__name__)
+PAGE_SIZE = 20
+SORTS = ("id", "name", "type", "status", "priority", "weight", "balance", "response_time", "used_quota")
+
+# Which ChannelConfig keys the form offers for which channel types (the rest go in the config JSON editor).
+CONFIG_FIELDS = (
+    # (config key, label, help, type ids)
+    ("api_version", "API version", "For example 2024-10-21.", (3, 18, 24)),
+    ("region", "Region", "For example us-east-1.", (33, 42)),
+    ("ak", "Access key ID", "", (33,)),
+    ("sk", "Secret access key", "", (33,)),
+    ("user_id", "Account ID", "The Cloudflare account id.", (37,)),
+    ("vertex_ai_project_id", "Project ID", "", (42,)),
+    ("library_id", "Library ID", "", (21,)),
+    ("plugin", "Plugin", "", (17,)),
+)
+CONFIG_KEYS = tuple(f[0] for f in CONFIG_FIELDS)
 
 
-@bp.get("/channels")
+def _groups() -> list[str]:
+    ratios = options.get_json("GroupRatio", {})
+    return list(ratios) if isinstance(ratios, dict) else ["default"]
+
+
+def _type_names() -> dict[int, str]:
+    return {t.id: t.name for t in channel_types().TYPES.values()}
+
+
+@bp.get("/channel")
 @admin_page
 def channels():
-    return render_template("placeholder.html")
+    svc = channels_service()
+    keyword = request.args.get("q", "").strip()
+    sort = request.args.get("sort", "id")
+    sort = sort if sort in SORTS else "id"
+    order = "asc" if request.args.get("order") == "asc" else "desc"
+    page = max(request.args.get("p", 0, type=int), 0)
+    if keyword:
+        rows = svc.search_channels(keyword)
+        rows.sort(key=lambda c: (getattr(c, sort) is None, getattr(c, sort) or 0 if sort != "name"
+                                 else (c.name or "").lower()), reverse=order == "desc")
+        total = len(rows)
+    else:
+        offset, limit = page_bounds(page, PAGE_SIZE, PAGE_SIZE)
+        rows, total = svc.list_channels(offset, limit, sort, order)
+    return render_template("channels/list.html", rows=rows, total=total, page=page, size=PAGE_SIZE,
+                           keyword=keyword, sort=sort, order=order, type_names=_type_names())
+
+
+# ---------------------------------------------------------------------------------------------- the form
+
+def _empty_values() -> dict:
+    return {"type": "1", "name": "", "key": "", "base_url": "", "models": "", "group": "default",
+            "model_mapping": "", "config": "", "model_configs": "", "priority": "0", "weight": "0",
+            "ratelimit": "0", "testing_model": "", "system_prompt": "", **{k: "" for k in CONFIG_KEYS}}
+
+
+def _values_of(channel) -> dict:
+    values = _empty_values()
+    values.update({"type": str(channel.type or 0), "name": channel.name or "", "base_url": channel.base_url or "",
+                   "models": channel.models or "", "group": channel.group or "",
+                   "model_mapping": channel.model_mapping or "", "model_configs": channel.model_configs or "",
+                   "priority": str(channel.priority or 0), "weight": str(channel.weight or 0),
+                   "ratelimit": str(channel.ratelimit or 0), "testing_model": channel.testing_model or "",
+                   "system_prompt": channel.system_prompt or ""})
+    config = _parse_object(channel.config or "")
+    if config is not None:
+        for key in CONFIG_KEYS:
+            if isinstance(config.get(key), str):
+                values[key] = config.pop(key)
+        values["config"] = json.dumps(config, ensure_ascii=False, indent=2) if config else ""
+    else:
+        values["config"] = channel.config or ""
+    return values
+
+
+def _parse_object(text: str) -> dict | None:
+    if not text.strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _read_form(creating: bool) -> tuple[dict, dict, dict]:
+    """(values to show again, field errors, data for the service)."""
+    form = request.form
+    values = _empty_values()
+    for name in values:
+        values[name] = form.get(name, "").strip() if name not in ("key", "system_prompt") else form.get(name, "")
+    errors: dict[str, str] = {}
+    if not values["name"]:
+        errors["name"] = _("Give the channel a name.")
+    if creating and not values["key"].strip():
+        errors["key"] = _("Enter the upstream key (one per line to create several channels).")
+    if not values["models"]:
+        errors["models"] = _("Choose at least one model.")
+    if not values["group"]:
+        errors["group"] = _("Choose at least one group.")
+    numbers = {}
+    for name in ("priority", "weight", "ratelimit"):
+        try:
+            numbers[name] = int(values[name] or 0)
+        except ValueError:
+            errors[name] = _("Enter a whole number.")
+            continue
+        if name != "priority" and numbers[name] < 0:
+            errors[name] = _("Enter a whole number of zero or more.")
+    json_fields = {"model_mapping": "string-map", "config": "object", "model_configs": "object"}
+    parsed = {}
+    for name, kind in json_fields.items():
+        obj = _parse_object(values[name])
+        if obj is None:
+            errors[name] = _("Not a valid JSON object.")
+        elif kind == "string-map" and any(not isinstance(v, str) for v in obj.values()):
+            errors[name] = _("Every value must be a model name (a string).")
+        parsed[name] = obj
+    config = parsed.get("config") or {}
+    for key in CONFIG_KEYS:
+        if values[key]:
+            config[key] = values[key]
+        else:
+            config.pop(key, None)
+    models = ",".join(dict.fromkeys(m.strip() for m in values["models"].replace("\n", ",").split(",")
+                                    if m.strip()))
+    groups = ",".join(dict.fromkeys(g.strip() for g in values["group"].split(",") if g.strip()))
+    data = {"type": int(values["type"] or 0) if values["type"].isdigit() else 0, "name": values["name"],
+            "key": values["key"].strip(), "base_url": values["base_url"].rstrip("/"), "models": models,
+            "group": groups, "model_mapping": values["model_mapping"],
+            "config": json.dumps(config, ensure_ascii=False) if config else "",
+            "model_configs": values["model_configs"], "testing_model": values["testing_model"] or None,
+            "system_prompt": values["system_prompt"] or None, **numbers}
+    return values, errors, data
+
+
+def _render_form(channel, values, errors, form_error):
+    types = channel_types()
+    type_models = {t.id: list(t.models) for t in types.TYPES.values()}
+    base_urls = {t.id: t.base_url for t in types.TYPES.values()}
+    type_choices = sorted(((t.id, f"{t.name} ({t.id})") for t in types.TYPES.values()),
+                          key=lambda kv: (kv[0] == 0, kv[1].lower()))
+    status = 400 if (errors or form_error) else 200
+    return render_template("channels/form.html", channel=channel, values=values, errors=errors,
+                           form_error=form_error, type_choices=type_choices, type_models=type_models,
+                           base_urls=base_urls, groups=_groups(), config_fields=CONFIG_FIELDS), status
+
+
+@bp.route("/channel/new", methods=["GET", "POST"])
+@admin_page
+def channels_new():
+    values, errors, form_error = _empty_values(), {}, None
+    if request.method == "POST":
+        values, errors, data = _read_form(creating=True)
+        if not errors:
+            created, form_error = call(channels_service().create_channels, data)
+            if created is not None:
+                flash(_("{n} channel(s) created.", n=len(created)), "success")
+                return redirect(url_for("web.channels"))
+    return _render_form(None, values, errors, form_error)
+
+
+@bp.route("/channel/<int:channel_id>/edit", methods=["GET", "POST"])
+@admin_page
+def channels_edit(channel_id: int):
+    svc = channels_service()
+    channel, err = call(svc.get_channel, channel_id)
+    if channel is None:
+        flash(err, "error")
+        return redirect(url_for("web.channels"))
+    values, errors, form_error = _values_of(channel), {}, None
+    if request.method == "POST":
+        values, errors, data = _read_form(creating=False)
+        if not errors:
+            data["id"] = channel.id
+            updated, form_error = call(svc.update_channel, data)
+            if updated is not None:
+                flash(_("Channel saved."), "success")
+                return redirect(url_for("web.channels"))
+    return _render_form(channel, values, errors, form_error)
+
+
+# ------------------------------------------------------------------------------------------------ actions
+
+@bp.post("/channel/<int:channel_id>/status")
+@admin_page
+def channels_status(channel_id: int):
+    enable = request.form.get("enable") == "1"
+    status = CHANNEL_ENABLED if enable else CHANNEL_MANUALLY_DISABLED
+    svc = channels_service()
+    channel, err = call(svc.get_channel, channel_id)
+    if channel is not None:
+        _r, err = call(svc.set_status, channel.id, status)
+    flash(err or (_("Channel enabled.") if enable else _("Channel disabled.")), "error" if err else "success")
+    return redirect_back("web.channels")
+
+
+@bp.post("/channel/<int:channel_id>/delete")
+@admin_page
+def channels_delete(channel_id: int):
+    _r, err = call(channels_service().delete_channel, channel_id)
+    flash(err or _("Channel deleted."), "error" if err else "success")
+    return redirect_back("web.channels")
+
+
+@bp.post("/channel/delete-disabled")
+@admin_page
+def channels_delete_disabled():
+    count, err = call(channels_service().delete_disabled)
+    flash(err or _("{n} disabled channel(s) deleted.", n=count), "error" if err else "success")
+    return redirect(url_for("web.channels"))
+
+
+def _health():
+    from oneapi.services import channel_health
+    return channel_health
+
+
+@bp.post("/channel/<int:channel_id>/test")
+@admin_page
+def channels_test(channel_id: int):
+    channel, err = call(channels_service().get_channel, channel_id)
+    if channel is None:
+        ok, message, seconds = False, err, 0.0
+    else:
+        ok, message, seconds = _health().test_channel(channel, request.form.get("model") or None)
+    summary = _("{s:.2f} s", s=seconds) if ok else _("Failed")
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"success": ok, "message": summary, "detail": message or "", "time": round(seconds, 3)})
+    flash(_("Test of {name}: {result}", name=channel.name if channel else channel_id,
+            result=summary + ("" if ok else f" — {message}")), "success" if ok else "error")
+    return redirect_back("web.channels")
+
+
+@bp.post("/channel/test-all")
+@admin_page
+def channels_test_all():
+    """Tests run in the background (they can take a while); response times appear in the list."""
+    from flask import current_app
+    app = current_app._get_current_object()
+
+    def run():
+        from oneapi.db import close_request_connections
+        with app.app_context():
+            try:
+                _health().test_all_channels("all")
+            except Exception:  # noqa: BLE001 - a background job must not die silently
+                log.exception("testing all channels failed")
+            finally:
+                close_request_connections()
+
+    threading.Thread(target=run, name="web-test-all-channels", daemon=True).start()
+    flash(_("Testing every channel in the background. Reload the page in a moment to see response times."),
+          "info")
+    return redirect(url_for("web.channels"))

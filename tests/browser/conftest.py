@@ -70,6 +70,7 @@ def page(browser, gateway):
 def screenshot(page, name: str, full_page: bool = True) -> pathlib.Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    page.evaluate("window.scrollTo(0, 0)")  # sticky header and sidebar render in place
     page.screenshot(path=str(path), full_page=full_page)
     return path
 
