@@ -253,3 +253,16 @@ def test_reasoning_models_reject_legacy_parameters(oai, emu):
     lenient = openai_client(emu.scenario_url("lenient")).chat.completions.create(
         model="o3", max_tokens=10, messages=[{"role": "user", "content": "x"}])
     assert lenient.choices[0].message.content == "echo: x"
+
+
+def test_thinktags_puts_reasoning_inline(emu):
+    result = openai_client(emu.scenario_url("thinktags")).chat.completions.create(
+        model="qwen-think", messages=[{"role": "user", "content": "why"}])
+    assert result.choices[0].message.content == "<think>Thinking about: why</think>echo: why"
+    assert "reasoning_content" not in (result.choices[0].message.model_extra or {})
+
+
+def test_reasoning_field_can_be_renamed(emu):
+    result = openai_client(emu.scenario_url("rfield=reasoning")).chat.completions.create(
+        model="m-reasoner", messages=[{"role": "user", "content": "why"}])
+    assert result.choices[0].message.model_extra["reasoning"] == "Thinking about: why"

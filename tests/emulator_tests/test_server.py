@@ -52,10 +52,12 @@ def test_requests_endpoint_over_http(fresh):
 def test_keep_alive_requests_are_fast(emu):
     session = requests.Session()
     session.post(emu.url + "/v1/chat/completions", json=CHAT, headers=AUTH)
-    start = time.perf_counter()
-    for _ in range(10):
+    timings = []
+    for _ in range(11):
+        start = time.perf_counter()
         session.post(emu.url + "/v1/chat/completions", json=CHAT, headers=AUTH)
-    assert (time.perf_counter() - start) / 10 < 0.03  # no 40 ms Nagle stalls
+        timings.append(time.perf_counter() - start)
+    assert sorted(timings)[5] < 0.03  # median: no 40 ms Nagle + delayed-ACK stalls
 
 
 def test_slow_delays_first_byte(emu):
@@ -71,7 +73,7 @@ def test_stall_pauses_mid_stream_then_continues(emu):
                                             messages=[{"role": "user", "content": "a b c d e"}]):
         stamps.append(time.perf_counter())
     gaps = [b - a for a, b in zip(stamps, stamps[1:])]
-    assert max(gaps) >= 0.4 and sorted(gaps)[-2] < 0.2
+    assert max(gaps) >= 0.35 and sorted(gaps)[-2] < 0.25  # one long pause, half-way
 
 
 def test_stall_does_not_block_other_requests(emu):

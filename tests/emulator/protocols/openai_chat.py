@@ -96,6 +96,9 @@ def handle_chat(ctx, body, extras=None):
     check_openai_params(ctx, body, "chat")
     reply = decide(prompt, ctx.new_id)
     ctx.note_reply(reply)
+    if ctx.scenario.has("thinktags") and reply.reasoning:  # reasoning inline, as some open models emit it
+        reply.text = f"<think>{reply.reasoning}</think>{reply.text or ''}"
+        reply.reasoning = None
     usage = chat_usage(reply, wants_cache(ctx, body))
     base = {"id": ctx.new_id("chatcmpl", "-"), "created": now(), "model": body["model"],
             "system_fingerprint": "fp_emulator"}
