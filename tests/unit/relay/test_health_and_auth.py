@@ -1,0 +1,36 @@
+"""Pure rules: fatal upstream errors, subnets, suspensions."""
+from __future__ import annotations
+
+import time
+
+from oneapi.relay.auth import ip_in_subnets
+from oneapi.services import channel_health
+
+
+def test_fatal_errors_follow_the_original():
+    assert channel_health.is_fatal(401, None, None, "anything")
+    assert channel_health.is_fatal(429, "insufficient_quota", None, "quota")
+    assert channel_health.is_fatal(400, None, "invalid_api_key", "")
+    assert channel_health.is_fatal(403, "x", None, "Your credit balance is too low")
+    assert channel_health.is_fatal(400, None, None, "API key not valid. Please pass a valid API key.")
+    assert channel_health.is_fatal(402, None, None, "账户已欠费")
+    assert not channel_health.is_fatal(500, "server_error", None, "The server had an error")
+    assert not channel_health.is_fatal(429, "requests", "rate_limit_exceeded", "Rate limit reached")
+
+
+def test_subnets():
+    assert ip_in_subnets("127.0.0.1", "127.0.0.0/8,::1/128")
+    assert ip_in_subnets("::1", "127.0.0.0/8, ::1/128")
+    assert not ip_in_subnets("10.0.0.1", "127.0.0.0/8")
+    assert not ip_in_subnets("not-an-ip", "127.0.0.0/8")
+    assert ip_in_subnets("10.1.2.3", "bogus,10.0.0.0/8")
+
+
+def test_suspension_expires():
+    channel_health.clear_suspensions()
+    channel_health.suspend("default", "m", 7, 0.2)
+    assert channel_health.is_suspended("default", "m", 7)
+    assert not channel_health.is_suspended("default", "m", 8)
+    assert not channel_health.is_suspended("vip", "m", 7)
+    time.sleep(0.25)
+    assert not channel_health.is_suspended("default", "m", 7)
