@@ -12,6 +12,7 @@ import re
 import time
 
 from . import errors, ir, sse
+from .stream_base import DecoderBase, EncoderBase
 
 NATIVE = None  # Chat has no signing provider of its own: every signature is tagged
 
@@ -455,40 +456,17 @@ def decode_error(status: int, body: bytes) -> ir.Error:
 # ---------------------------------------------------------------- stream
 
 
-class StreamDecoder:
+class StreamDecoder(DecoderBase):
     """Chat chunks -> IR events. Chat has no part boundaries, so parts are opened
     when their kind of delta starts and closed when another kind begins."""
 
     def __init__(self, think_tags: bool = False) -> None:
+        super().__init__()
         self._think = ThinkTags() if think_tags else None
         self._started = False
-        self._next = 0
-        self._current: tuple | None = None  # (kind, ir index, tool chat index)
-        self._tools: dict = {}  # chat tool index -> ir index
+        self._tools: dict = {}  # chat tool index -> IR index
         self._tool_ids: dict[int, str | None] = {}
-        self._finished = False
         self._done = False
-        self._errored = False
-
-    def _open(self, kind: str, **kw) -> tuple[list, int]:
-        events = self._close()
-        index = self._next
-        self._next += 1
-        events.append(ir.PartStart(index=index, kind=kind, **kw))
-        self._current = (kind, index, kw.get("tool_id"))
-        return events, index
-
-    def _close(self) -> list:
-        if self._current is None:
-            return []
-        index = self._current[1]
-        self._current = None
-        return [ir.PartStop(index)]
-
-    def _ensure(self, kind: str) -> tuple[list, int]:
-        if self._current and self._current[0] == kind:
-            return [], self._current[1]
-        return self._open(kind)
 
     def feed(self, event: str | None, data: str) -> list:
         data = data.strip()
@@ -504,8 +482,8 @@ class StreamDecoder:
         if chunk.get("error"):
             err = chunk["error"] if isinstance(chunk["error"], dict) else {"message": str(chunk["error"])}
             self._errored = True
-            return self._close() + [ir.ErrorEvent(message=err.get("message", ""), type=err.get("type"),
-                                                  code=_str(err.get("code")))]
+            return self._close_part() + [ir.ErrorEvent(message=err.get("message", ""), type=err.get("type"),
+                                                       code=_str(err.get("code")))]
         if not self._started:
             self._started = True
             out.append(ir.MessageStart(id=chunk.get("id", ""), model=chunk.get("model", "")))
@@ -514,9 +492,7 @@ class StreamDecoder:
                 continue
             out.extend(self._delta(choice.get("delta") or {}))
             if choice.get("finish_reason"):
-                if self._think:
-                    out.extend(self._pieces(self._think.flush()))
-                out.extend(self._close())
+                out.extend(self._flush_think() + self._close_part())
                 self._finished = True
                 out.append(ir.Finish(_FINISH_IN.get(choice["finish_reason"], "stop")))
         usage = decode_usage(chunk.get("usage"))
@@ -532,10 +508,8 @@ class StreamDecoder:
             out += events + [ir.ThinkingDelta(index, thought)]
         if delta.get("signature"):
             origin, raw = ir.untag_signature(delta["signature"], NATIVE)
-            if not (self._current and self._current[0] == "thinking"):
-                events, index = self._open("thinking", origin=origin)
-                out += events
-            out.append(ir.SignatureDelta(self._current[1], raw, origin=origin))
+            events, index = self._ensure("thinking")
+            out += events + [ir.SignatureDelta(index, raw, origin=origin)]
         if delta.get("content"):
             pieces = self._think.feed(delta["content"]) if self._think else [("text", delta["content"])]
             out += self._pieces(pieces)
@@ -566,34 +540,28 @@ class StreamDecoder:
             out += events + [ir.ThinkingDelta(index, text) if kind == "thinking" else ir.TextDelta(index, text)]
         return out
 
+    def _flush_think(self) -> list:
+        return self._pieces(self._think.flush()) if self._think else []
+
     def close(self) -> list:
-        out = (self._pieces(self._think.flush()) if self._think else []) + self._close()
-        if self._errored or self._finished:
-            return out
-        if self._done:  # a complete stream that simply omitted finish_reason
+        out = self._flush_think() + self._close_part()
+        if self._done and not (self._errored or self._finished):
+            # a complete stream that simply omitted finish_reason
             return out + [ir.Finish("tool_calls" if self._tools else "stop")]
-        return out + [ir.ErrorEvent(message="upstream stream ended before completion", type="server_error",
-                                    status=502)]
+        return self._end(out)
 
 
 def _str(value):
     return None if value is None else str(value)
 
 
-class StreamEncoder:
+class StreamEncoder(EncoderBase):
     def __init__(self, req: ir.Request, response_id: str, created: int) -> None:
-        self.req = req
-        self.id = response_id
-        self.created = created
-        self.model = req.model
+        super().__init__(req, response_id, created)
         self._started = False
         self._kinds: dict[int, str] = {}
         self._tool_pos: dict[int, int] = {}
         self._origins: dict[int, str | None] = {}
-        self._finish: ir.Finish | None = None
-        self._usage: ir.Usage | None = None
-        self._closed = False
-        self._has_tools = False
 
     def _chunk(self, delta: dict, finish_reason=None, *, usage=None, choices=True) -> bytes:
         body = {"id": self.id, "object": "chat.completion.chunk", "created": self.created,
@@ -604,34 +572,18 @@ class StreamEncoder:
             body["usage"] = usage
         return sse.frame(body)
 
-    def _start(self) -> bytes:
+    def _on_start(self, ev=None) -> bytes:
         if self._started:
             return b""
         self._started = True
         return self._chunk({"role": "assistant", "content": "", "refusal": None})
 
-    def feed(self, ev) -> bytes:
-        if self._closed:
-            return b""
-        if isinstance(ev, ir.MessageStart):
-            self.model = ev.model or self.model  # report the model that answered, as non-stream does
-            if ev.usage:
-                self._usage = ev.usage
-            return self._start()
-        if isinstance(ev, ir.UsageEvent):
-            self._usage = ev.usage
-            return b""
-        if isinstance(ev, ir.Finish):
-            self._finish = ev
-            return b""
-        if isinstance(ev, ir.ErrorEvent):
-            return self.error(ev.status, ev.message)
-        out = self._start()
+    def _on_part(self, ev) -> bytes:
+        out = self._on_start()
         if isinstance(ev, ir.PartStart):
             self._kinds[ev.index] = ev.kind
             self._origins[ev.index] = ev.origin
             if ev.kind == "tool_call":
-                self._has_tools = True
                 pos = self._tool_pos[ev.index] = len(self._tool_pos)
                 call = {"index": pos, "id": ev.tool_id, "type": "function",
                         "function": {"name": ev.tool_name, "arguments": ""}}
@@ -654,19 +606,13 @@ class StreamEncoder:
                 out += self._chunk({"tool_calls": [{"index": pos, "function": {"arguments": ev.json}}]})
         return out
 
-    def finish(self) -> bytes:
-        if self._closed:
-            return b""
-        out = self._start()
-        self._closed = True
-        reason = _finish_out(self._finish.reason if self._finish else None, self._has_tools)
+    def _closing(self) -> bytes:
+        out = self._on_start()
+        reason = _finish_out(self._finish.reason if self._finish else None, bool(self._tool_pos))
         out += self._chunk({}, reason)
         if self.req.include_usage:
             out += self._chunk({}, usage=encode_usage(self._usage), choices=False)
         return out + b"data: [DONE]\n\n"
 
-    def error(self, status: int, message: str) -> bytes:
-        if self._closed:
-            return b""
-        self._closed = True
+    def _error(self, status: int, message: str) -> bytes:
         return sse.frame(encode_error(status, message)) + b"data: [DONE]\n\n"

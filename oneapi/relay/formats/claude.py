@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from . import errors, ir, sse
+from .stream_base import DecoderBase, EncoderBase
 
 NATIVE = "anthropic"
 STRUCTURED_TOOL = "structured_output"
@@ -393,15 +394,14 @@ def decode_error(status: int, body: bytes) -> ir.Error:
 # ---------------------------------------------------------------- stream
 
 
-class StreamDecoder:
+class StreamDecoder(DecoderBase):
+    error_type = "api_error"
+
     def __init__(self) -> None:
+        super().__init__()
         self._blocks: dict[int, tuple[int, str]] = {}  # claude index -> (ir index, kind)
-        self._next = 0
         self._usage = ir.Usage()
         self._real_tools = False
-        self._finished = False
-        self._stopped = False
-        self._errored = False
 
     def feed(self, event: str | None, data: str) -> list:
         if not data.strip():
@@ -435,7 +435,6 @@ class StreamDecoder:
                                         delta.get("stop_sequence")))
             return out
         if kind == "message_stop":
-            self._stopped = True
             return []
         if kind == "error":
             err = msg.get("error") or {}
@@ -492,34 +491,24 @@ class StreamDecoder:
     def close(self) -> list:
         out = [ir.PartStop(i) for i, _ in self._blocks.values()]
         self._blocks.clear()
-        if self._finished or self._errored:
-            return out
-        return out + [ir.ErrorEvent(message="upstream stream ended before completion", type="api_error",
-                                    status=502)]
+        return self._end(out)
 
 
-class StreamEncoder:
+class StreamEncoder(EncoderBase):
     def __init__(self, req: ir.Request, response_id: str, created: int) -> None:
-        self.req = req
-        self.id = response_id if response_id.startswith("msg_") else "msg_" + response_id
-        self.model = req.model
+        super().__init__(req, response_id if response_id.startswith("msg_") else "msg_" + response_id, created)
         self._started = False
         self._open: int | None = None  # IR index of the open block
         self._block_of: dict[int, int] = {}  # IR index -> claude index
-        self._kinds: dict[int, str] = {}
         self._origins: dict[int, str | None] = {}
         self._next = 0
-        self._usage: ir.Usage | None = None
-        self._finish: ir.Finish | None = None
         self._has_tools = False
-        self._closed = False
 
-    def _start(self, usage: ir.Usage | None = None) -> bytes:
+    def _on_start(self, ev=None) -> bytes:
         if self._started:
             return b""
         self._started = True
-        start_usage = encode_usage(usage)
-        start_usage["output_tokens"] = usage.output if usage else 0
+        start_usage = encode_usage(self._usage)
         message = {"id": self.id, "type": "message", "role": "assistant", "model": self.model, "content": [],
                    "stop_reason": None, "stop_sequence": None, "usage": start_usage}
         return (sse.frame({"type": "message_start", "message": message}, "message_start")
@@ -544,26 +533,10 @@ class StreamEncoder:
         self._open = None
         return self._block_stop(index)
 
-    def feed(self, ev) -> bytes:
-        if self._closed:
-            return b""
-        if isinstance(ev, ir.MessageStart):
-            self.model = ev.model or self.model  # report the model that answered, as non-stream does
-            if ev.usage:
-                self._usage = ev.usage
-            return self._start(ev.usage)
-        if isinstance(ev, ir.UsageEvent):
-            self._usage = ev.usage
-            return b""
-        if isinstance(ev, ir.Finish):
-            self._finish = ev
-            return b""
-        if isinstance(ev, ir.ErrorEvent):
-            return self.error(ev.status, ev.message)
-        out = self._start()
+    def _on_part(self, ev) -> bytes:
+        out = self._on_start()
         if isinstance(ev, ir.PartStart):
             out += self._close_open()
-            self._kinds[ev.index] = ev.kind
             self._origins[ev.index] = ev.origin
             if ev.kind == "tool_call":
                 self._has_tools = True
@@ -602,11 +575,8 @@ class StreamEncoder:
             out += self._delta(idx, {"type": "input_json_delta", "partial_json": ev.json})
         return out
 
-    def finish(self) -> bytes:
-        if self._closed:
-            return b""
-        out = self._start() + self._close_open()
-        self._closed = True
+    def _closing(self) -> bytes:
+        out = self._on_start() + self._close_open()
         finish = self._finish
         stop = _stop_out(finish.reason if finish else None, self._has_tools,
                          finish.stop_sequence if finish else None)
@@ -615,8 +585,5 @@ class StreamEncoder:
                          "message_delta")
         return out + sse.frame({"type": "message_stop"}, "message_stop")
 
-    def error(self, status: int, message: str) -> bytes:
-        if self._closed:
-            return b""
-        self._closed = True
+    def _error(self, status: int, message: str) -> bytes:
         return sse.frame(encode_error(status, message), "error")

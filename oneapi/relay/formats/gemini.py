@@ -12,6 +12,7 @@ import copy
 import json
 
 from . import errors, ir, sse
+from .stream_base import DecoderBase, EncoderBase
 
 NATIVE = "gemini"
 # Google's documented placeholder for function calls whose signature was lost (history
@@ -396,29 +397,13 @@ def decode_error(status: int, body: bytes) -> ir.Error:
 # ---------------------------------------------------------------- stream
 
 
-class StreamDecoder:
+class StreamDecoder(DecoderBase):
+    error_type = "INTERNAL"
+
     def __init__(self) -> None:
+        super().__init__()
         self._started = False
-        self._next = 0
-        self._current: tuple[str, int] | None = None
         self._has_tools = False
-        self._finished = False
-        self._errored = False
-
-    def _close(self) -> list:
-        if self._current is None:
-            return []
-        index = self._current[1]
-        self._current = None
-        return [ir.PartStop(index)]
-
-    def _open(self, kind: str, **kw) -> tuple[list, int]:
-        out = self._close()
-        index = self._next
-        self._next += 1
-        out.append(ir.PartStart(index, kind, **kw))
-        self._current = (kind, index)
-        return out, index
 
     def feed(self, event: str | None, data: str) -> list:
         data = data.strip()
@@ -432,7 +417,7 @@ class StreamDecoder:
         if chunk.get("error"):
             err = chunk["error"]
             self._errored = True
-            return self._close() + [ir.ErrorEvent(message=err.get("message", ""), type=err.get("status"),
+            return self._close_part() + [ir.ErrorEvent(message=err.get("message", ""), type=err.get("status"),
                                                   status=err.get("code") or 500)]
         out: list = []
         if not self._started:
@@ -447,7 +432,7 @@ class StreamDecoder:
         reason = _get(candidate, "finishReason")
         blocked = not chunk.get("candidates") and (_get(chunk, "promptFeedback") or {}).get("blockReason")
         if reason or blocked:
-            out += self._close()
+            out += self._close_part()
             self._finished = True
             finish = "content_filter" if blocked else _finish_in(reason, self._has_tools)
             # keep usage last-but-one so encoders see the final counts before finishing
@@ -463,13 +448,11 @@ class StreamDecoder:
             events, index = self._open("tool_call", tool_id=call.get("id") or ir.new_id("call_"),
                                        tool_name=call.get("name", ""), signature=sig)
             args = json.dumps(call.get("args") or {}, ensure_ascii=False)
-            return events + [ir.ToolArgsDelta(index, args)] + self._close()
+            return events + [ir.ToolArgsDelta(index, args)] + self._close_part()
         text = part.get("text")
         if part.get("thought"):
-            if not (self._current and self._current[0] == "thinking"):
-                events, _ = self._open("thinking", origin=NATIVE)
-                out += events
-            index = self._current[1]
+            events, index = self._ensure("thinking", origin=NATIVE)
+            out += events
             if text:
                 out.append(ir.ThinkingDelta(index, text))
             if sig:
@@ -477,29 +460,19 @@ class StreamDecoder:
                 out.append(ir.SignatureDelta(index, raw, origin=origin))
             return out
         if text:
-            if not (self._current and self._current[0] == "text"):
-                events, _ = self._open("text")
-                out += events
-            out.append(ir.TextDelta(self._current[1], text))
+            events, index = self._ensure("text")
+            out += events + [ir.TextDelta(index, text)]
         return out
 
     def close(self) -> list:
-        out = self._close()
-        if self._finished or self._errored:
-            return out
-        return out + [ir.ErrorEvent(message="upstream stream ended before completion", type="INTERNAL", status=502)]
+        return self._end(self._close_part())
 
 
-class StreamEncoder:
+class StreamEncoder(EncoderBase):
     def __init__(self, req: ir.Request, response_id: str, created: int) -> None:
-        self.req = req
-        self.id = response_id
-        self.model = req.model
+        super().__init__(req, response_id, created)
         self._calls: dict[int, dict] = {}
         self._origins: dict[int, str | None] = {}
-        self._usage: ir.Usage | None = None
-        self._finish: ir.Finish | None = None
-        self._closed = False
 
     def _chunk(self, parts: list, **extra) -> bytes:
         candidate = {"content": {"role": "model", "parts": parts}, "index": 0}
@@ -509,20 +482,7 @@ class StreamEncoder:
             body["usageMetadata"] = encode_usage(self._usage)
         return sse.frame(body)
 
-    def feed(self, ev) -> bytes:
-        if self._closed:
-            return b""
-        if isinstance(ev, ir.MessageStart):
-            self.model = ev.model or self.model  # report the model that answered, as non-stream does
-            return b""
-        if isinstance(ev, ir.UsageEvent):
-            self._usage = ev.usage
-            return b""
-        if isinstance(ev, ir.Finish):
-            self._finish = ev
-            return b""
-        if isinstance(ev, ir.ErrorEvent):
-            return self.error(ev.status, ev.message)
+    def _on_part(self, ev) -> bytes:
         if isinstance(ev, ir.PartStart):
             self._origins[ev.index] = ev.origin
             if ev.kind == "tool_call":
@@ -546,16 +506,10 @@ class StreamEncoder:
             return self._chunk([part])
         return b""
 
-    def finish(self) -> bytes:
-        if self._closed:
-            return b""
-        out = b"".join(self.feed(ir.PartStop(i)) for i in list(self._calls))
-        self._closed = True
+    def _closing(self) -> bytes:
+        out = b"".join(self._on_part(ir.PartStop(i)) for i in list(self._calls))
         reason = _FINISH_OUT.get(self._finish.reason if self._finish else "stop", "STOP")
         return out + self._chunk([{"text": ""}], finishReason=reason)
 
-    def error(self, status: int, message: str) -> bytes:
-        if self._closed:
-            return b""
-        self._closed = True
+    def _error(self, status: int, message: str) -> bytes:
         return sse.frame(encode_error(status, message))

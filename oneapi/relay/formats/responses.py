@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 from . import errors, ir, sse
+from .stream_base import DecoderBase, EncoderBase
 
 NATIVE = "openai"
 
@@ -403,23 +404,16 @@ def decode_error(status: int, body: bytes) -> ir.Error:
 # ---------------------------------------------------------------- stream
 
 
-class StreamDecoder:
+class StreamDecoder(DecoderBase):
     def __init__(self) -> None:
-        self._next = 0
+        super().__init__()
         self._items: dict[str, int] = {}  # item id -> IR index (function_call / reasoning)
         self._contents: dict[tuple, int] = {}  # (item id, content index) -> IR index
-        self._kinds: dict[str, str] = {}
         self._args_seen: set[str] = set()
         self._text_seen: set[tuple] = set()
         self._summary_seen: dict[str, int] = {}
         self._pending_sig: str | None = None
         self._has_tools = False
-        self._finished = False
-        self._errored = False
-
-    def _new(self) -> int:
-        self._next += 1
-        return self._next - 1
 
     def feed(self, event: str | None, data: str) -> list:
         data = data.strip()
@@ -439,10 +433,9 @@ class StreamDecoder:
     def _on_response_output_item_added(self, msg):
         item = msg.get("item") or {}
         item_id, kind = item.get("id", ""), item.get("type")
-        self._kinds[item_id] = kind
         if kind == "function_call":
             self._has_tools = True
-            index = self._items[item_id] = self._new()
+            index = self._items[item_id] = self._new_index()
             start = ir.PartStart(index, "tool_call", tool_id=item.get("call_id"), tool_name=item.get("name"),
                                  signature=self._pending_sig)
             self._pending_sig = None
@@ -456,13 +449,13 @@ class StreamDecoder:
             origin, _ = ir.untag_signature(enc, NATIVE) if enc else (NATIVE, None)
             if origin == ir.GEMINI_CALL_TAG:
                 return []  # resolved at output_item.done
-            index = self._items[item_id] = self._new()
+            index = self._items[item_id] = self._new_index()
             return [ir.PartStart(index, "thinking", origin=NATIVE)]
         return []
 
     def _on_response_content_part_added(self, msg):
         part = msg.get("part") or {}
-        index = self._contents[(msg.get("item_id"), msg.get("content_index", 0))] = self._new()
+        index = self._contents[(msg.get("item_id"), msg.get("content_index", 0))] = self._new_index()
         return [ir.PartStart(index, "refusal" if part.get("type") == "refusal" else "text")]
 
     def _content_delta(self, msg):
@@ -578,27 +571,20 @@ class StreamDecoder:
         return [ir.ErrorEvent(message=err.get("message", ""), code=err.get("code"), type=err.get("type"))]
 
     def close(self) -> list:
-        if self._finished or self._errored:
-            return []
         out = [ir.PartStop(i) for i in list(self._items.values()) + list(self._contents.values())]
-        return out + [ir.ErrorEvent(message="upstream stream ended before completion", type="server_error",
-                                    status=502)]
+        self._items.clear()
+        self._contents.clear()
+        return self._end(out)
 
 
-class StreamEncoder:
+class StreamEncoder(EncoderBase):
     def __init__(self, req: ir.Request, response_id: str, created: int) -> None:
-        self.req = req
-        self.id = response_id if response_id.startswith("resp_") else "resp_" + response_id
-        self.created = created
-        self.model = req.model
+        super().__init__(req, response_id if response_id.startswith("resp_") else "resp_" + response_id, created)
         self._seq = 0
         self._started = False
         self._open: dict[int, dict] = {}  # IR index -> state of its output item
         self._output: list = []  # finished items, in output_index order
         self._next_output = 0
-        self._usage: ir.Usage | None = None
-        self._finish: ir.Finish | None = None
-        self._closed = False
 
     def _emit(self, kind: str, payload: dict) -> bytes:
         body = {"type": kind, **payload, "sequence_number": self._seq}
@@ -610,7 +596,7 @@ class StreamEncoder:
         body["status"] = status
         return body
 
-    def _start(self) -> bytes:
+    def _on_start(self, ev=None) -> bytes:
         if self._started:
             return b""
         self._started = True
@@ -627,23 +613,8 @@ class StreamEncoder:
         self._output[state["output_index"]] = item
         return self._emit("response.output_item.done", {"output_index": state["output_index"], "item": item})
 
-    def feed(self, ev) -> bytes:
-        if self._closed:
-            return b""
-        if isinstance(ev, ir.MessageStart):
-            self.model = ev.model or self.model  # report the model that answered, as non-stream does
-            if ev.usage:
-                self._usage = ev.usage
-            return self._start()
-        if isinstance(ev, ir.UsageEvent):
-            self._usage = ev.usage
-            return b""
-        if isinstance(ev, ir.Finish):
-            self._finish = ev
-            return b""
-        if isinstance(ev, ir.ErrorEvent):
-            return self.error(ev.status, ev.message)
-        out = self._start()
+    def _on_part(self, ev) -> bytes:
+        out = self._on_start()
         if isinstance(ev, ir.PartStart):
             return out + self._part_start(ev)
         state = self._open.get(ev.index)
@@ -738,13 +709,10 @@ class StreamEncoder:
             "item_id": state["id"], "output_index": state["output_index"], "arguments": args})
             + self._done_item(state, item))
 
-    def finish(self) -> bytes:
-        if self._closed:
-            return b""
-        out = self._start()
+    def _closing(self) -> bytes:
+        out = self._on_start()
         for index in list(self._open):
             out += self._part_stop(index)
-        self._closed = True
         has_tools = any(i and i["type"] == "function_call" for i in self._output)
         reason = self._finish.reason if self._finish else ("tool_calls" if has_tools else "stop")
         status, details = _status(reason)
@@ -756,11 +724,8 @@ class StreamEncoder:
         kind = "response.completed" if status == "completed" else "response.incomplete"
         return out + self._emit(kind, {"response": body})
 
-    def error(self, status: int, message: str) -> bytes:
-        if self._closed:
-            return b""
-        out = self._start()
-        self._closed = True
+    def _error(self, status: int, message: str) -> bytes:
+        out = self._on_start()
         code = "rate_limit_exceeded" if status == 429 else "server_error"
         out += self._emit("error", {"code": code, "message": message, "param": None})
         body = self._response("failed")
