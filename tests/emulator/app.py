@@ -7,6 +7,7 @@ import time
 from werkzeug.wrappers import Request, Response
 
 from . import scenarios
+from .auth import check_auth
 from .errors import ApiError, error_response
 from .recorder import Recorder
 from .wire import json_response
@@ -31,8 +32,7 @@ class Context:
     def __init__(self, app, request, scenario, api_path, record, family):
         self.app, self.request, self.scenario = app, request, scenario
         self.api_path, self.record, self.family = api_path, record, family
-        gevent_server = "gevent" in request.environ.get("SERVER_SOFTWARE", "").lower()
-        self.sleep = _gevent_sleep if gevent_server else time.sleep
+        self.sleep = sleeper_for(request)
 
     @property
     def json(self):
@@ -45,13 +45,6 @@ class Context:
     def base_url(self):
         return self.request.host_url.rstrip("/")
 
-    def reset(self):
-        """Forget recorded requests, stored responses and failfirst counters."""
-        self.recorder.clear()
-        self.responses_store.clear()
-        with self._lock:
-            self._spec_hits.clear()
-
     def new_id(self, prefix, sep="_"):
         return self.app.new_id(prefix, sep)
 
@@ -59,9 +52,12 @@ class Context:
         self.record["reply"] = reply.summary() if hasattr(reply, "summary") else reply
 
 
-def _gevent_sleep(seconds):
-    import gevent
-    gevent.sleep(seconds)
+def sleeper_for(request):
+    """gevent.sleep under gevent.pywsgi (time.sleep would freeze every connection), else time.sleep."""
+    if "gevent" in request.environ.get("SERVER_SOFTWARE", "").lower():
+        import gevent
+        return gevent.sleep
+    return time.sleep
 
 
 class EmulatorApp:
@@ -107,8 +103,7 @@ class EmulatorApp:
 
     def _respond(self, request, scenario, api_path, record, match):
         if scenario.slow_ms:
-            ctx_sleep = Context(self, request, scenario, api_path, record, "openai").sleep
-            ctx_sleep(scenario.slow_ms / 1000)
+            sleeper_for(request)(scenario.slow_ms / 1000)
         if match is None:
             return error_response(_family_for_path(api_path), 404, "not_found",
                                   f"Invalid URL ({request.method} {api_path})")
@@ -119,7 +114,6 @@ class EmulatorApp:
             return error_response(family, 405, "bad_request", f"Method {request.method} not allowed for {api_path}")
         ctx = Context(self, request, scenario, api_path, record, family)
         try:
-            from .auth import check_auth
             check_auth(ctx)
             failure = scenario.error()
             if failure and scenario.has("failfirst") and not self._fails_now(scenario):
