@@ -445,8 +445,7 @@ def encode_response(resp: ir.Response, req: ir.Request) -> dict:
 
 
 def encode_error(status: int, message: str, type: str | None = None, code: str | None = None) -> dict:
-    return {"error": {"message": message, "type": type or errors.openai_type(status), "param": None,
-                      "code": code}}
+    return errors.openai_body(status, message, type, code)
 
 
 def decode_error(status: int, body: bytes) -> ir.Error:

@@ -36,6 +36,11 @@ def google_status(status: int) -> str:
     return GOOGLE_STATUS.get(status, "INTERNAL" if status >= 500 else "INVALID_ARGUMENT")
 
 
+def openai_body(status: int, message: str, type: str | None = None, code: str | None = None) -> dict:
+    """The error body both OpenAI formats use."""
+    return {"error": {"message": message, "type": type or openai_type(status), "param": None, "code": code}}
+
+
 def decode_any(status: int, body: bytes) -> ir.Error:
     """Read an error body of any of the four formats (they nest it under "error")."""
     text = body.decode("utf-8", "replace") if isinstance(body, (bytes, bytearray)) else str(body)
