@@ -63,7 +63,12 @@ def create_app(cfg: Config | None = None, *, background_jobs: bool = True) -> Fl
     from oneapi import ops
     ops.install(app, cfg)
 
+    from oneapi.billing import tokenizer
+    tokenizer.configure(cfg.tiktoken_cache_dir or None)
     if background_jobs:
+        # Load the encodings off the start-up path, so the first request does not pay ~0.5 s for them.
+        import threading
+        threading.Thread(target=tokenizer.preload, name="tokenizer-preload", daemon=True).start()
         scheduler.every(cfg.sync_frequency, options.load, "options-sync")
         from oneapi import jobs
         jobs.start(app, cfg)
