@@ -4,7 +4,7 @@ import re
 import threading
 import time
 
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Request
 
 from . import scenarios
 from .auth import check_auth

@@ -6,3 +6,4 @@ from . import anthropic  # noqa: F401
 from . import openai_misc  # noqa: F401
 from . import openai_media  # noqa: F401
 from . import azure  # noqa: F401
+from . import billing  # noqa: F401
