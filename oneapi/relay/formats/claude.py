@@ -195,49 +195,61 @@ def _structured_tool(fmt: ir.ResponseFormat) -> dict:
     return {"name": STRUCTURED_TOOL, "description": desc, "input_schema": schema}
 
 
-def encode_request(req: ir.Request) -> dict:
-    body: dict = {"model": req.model}
-    messages: list = []
-    for msg in req.messages:
+def _encode_messages(messages: list) -> list:
+    out: list = []
+    for msg in messages:
         blocks = _encode_parts(msg.parts, msg.role)
         if not blocks:
             continue
-        if messages and messages[-1]["role"] == msg.role:  # Claude wants alternating turns
-            prev = messages[-1]["content"]
-            lead = [b for b in blocks if b["type"] == "tool_result"]
-            if lead and any(b["type"] != "tool_result" for b in prev):
-                messages.append({"role": msg.role, "content": blocks})
-                continue
-            prev.extend(blocks)
+        prev = out[-1]["content"] if out and out[-1]["role"] == msg.role else None
+        starts_with_results = blocks[0]["type"] == "tool_result"
+        if prev is not None and not (starts_with_results and any(b["type"] != "tool_result" for b in prev)):
+            prev.extend(blocks)  # Claude wants alternating turns
         else:
-            messages.append({"role": msg.role, "content": blocks})
-    body["messages"] = messages
+            out.append({"role": msg.role, "content": blocks})
+    return out
 
-    system_blocks = [_with_cache({"type": "text", "text": p.text}, p) for p in req.system if p.text]
-    thinking = _encode_thinking(req)
-    tools = [t for t in req.tools if t.builtin is None or req.source == "claude"]
-    encoded_tools = [t.builtin if t.builtin else _encode_tool(t) for t in tools]
+
+def _encode_tools(req: ir.Request, thinking: dict | None) -> tuple[list, dict | None, dict | None, str | None]:
+    """-> (tools, tool_choice, thinking, system note), settling structured output and
+    thinking, which Claude does not allow together with a forced tool."""
+    tools = [t.builtin if t.builtin else _encode_tool(t) for t in req.tools
+             if t.builtin is None or req.source == "claude"]
+    client_tools = bool(tools)
     choice = _encode_tool_choice(req.tool_choice) if req.tool_choice else None
+    note = None
     fmt = req.response_format
     if fmt and fmt.type in ("json_schema", "json_object"):
-        encoded_tools.append(_structured_tool(fmt))
-        if thinking:  # a forced tool is not allowed together with extended thinking
-            choice = {"type": "auto"}
-            system_blocks.append({"type": "text", "text": f"Always answer by calling the {STRUCTURED_TOOL} tool."})
-        elif tools and (req.tool_choice is None or req.tool_choice.mode in ("auto", "required")):
-            choice = {"type": "any"}
+        tools.append(_structured_tool(fmt))
+        if thinking:
+            choice, note = {"type": "auto"}, f"Always answer by calling the {STRUCTURED_TOOL} tool."
+        elif choice and choice["type"] == "tool":
+            pass  # the client's own forced call comes first
+        elif client_tools and (choice is None or choice["type"] in ("auto", "any")):
+            choice = {"type": "any"}  # a real tool or the final answer
         else:
             choice = {"type": "tool", "name": STRUCTURED_TOOL}
-    if thinking and choice and choice["type"] in ("any", "tool") and not (fmt and fmt.type != "text"):
-        thinking = None  # Claude refuses forced tool use with thinking; the client's forced call wins
-    if encoded_tools:
-        body["tools"] = encoded_tools
-        if choice is None and req.parallel_tool_calls is False:
-            choice = {"type": "auto"}
+    elif thinking and choice and choice["type"] in ("any", "tool"):
+        thinking = None  # the client's forced call wins over thinking
+    if not tools:
+        return [], None, thinking, note
+    if req.parallel_tool_calls is False:
+        choice = choice or {"type": "auto"}
+        if choice["type"] != "none":
+            choice["disable_parallel_tool_use"] = True
+    return tools, choice, thinking, note
+
+
+def encode_request(req: ir.Request) -> dict:
+    body: dict = {"model": req.model, "messages": _encode_messages(req.messages)}
+    tools, choice, thinking, note = _encode_tools(req, _encode_thinking(req))
+    if tools:
+        body["tools"] = tools
         if choice:
-            if req.parallel_tool_calls is False and choice["type"] != "none":
-                choice["disable_parallel_tool_use"] = True
             body["tool_choice"] = choice
+    system_blocks = [_with_cache({"type": "text", "text": p.text}, p) for p in req.system if p.text]
+    if note:
+        system_blocks.append({"type": "text", "text": note})
     if system_blocks:
         cached = any("cache_control" in b for b in system_blocks)
         body["system"] = system_blocks if cached else "\n\n".join(b["text"] for b in system_blocks)

@@ -469,3 +469,17 @@ def test_decoders_skip_noise_between_events():
         from oneapi.relay.formats import CODECS
         dec = CODECS[fmt].StreamDecoder()
         assert dec.feed(None, "keep-alive") == [] and dec.feed(None, "") == [] and dec.feed(None, "42") == []
+
+
+def test_structured_output_next_to_client_tools():
+    tools = [{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}]
+    fmt = {"type": "json_schema", "json_schema": {"name": "n", "schema": S.SCHEMA}}
+    out = claude.encode_request(chat_request(tools=tools, response_format=fmt))
+    assert [t["name"] for t in out["tools"]] == ["lookup", claude.STRUCTURED_TOOL]
+    assert out["tool_choice"] == {"type": "any"}  # call a real tool or give the final answer
+    forced = claude.encode_request(chat_request(tools=tools, response_format=fmt,
+                                                tool_choice={"type": "function", "function": {"name": "lookup"}}))
+    assert forced["tool_choice"] == {"type": "tool", "name": "lookup"}
+    none = claude.encode_request(chat_request(tools=tools, response_format=fmt, tool_choice="none",
+                                              parallel_tool_calls=False))
+    assert none["tool_choice"] == {"type": "tool", "name": claude.STRUCTURED_TOOL, "disable_parallel_tool_use": True}
