@@ -45,12 +45,27 @@ def authenticated(view):
     def wrapper(*args, **kwargs):
         try:
             g.caller = auth.authenticate()
+            limited = _relay_rate_limited(g.caller)
+            if limited is not None:
+                return limited
             return view(*args, **kwargs)
         except RelayError as err:
             claude_client = request.path.endswith("/messages") and request.method == "POST"
             return error_response(err, "claude" if claude_client else None)
 
     return wrapper
+
+
+def _relay_rate_limited(caller) -> Response | None:
+    """GLOBAL_RELAY_RATE_LIMIT requests per token per 180 s (the fork's per-key limit)."""
+    if request.path.startswith("/dashboard"):
+        return None  # counted by the per-IP API limit
+    from oneapi import config
+    from oneapi.ops import ratelimit
+    limit = config.settings.global_relay_rate_limit
+    wait = ratelimit.allow(ratelimit.MARK_RELAY, ratelimit.hashed_token_key(caller.token.key), limit,
+                           ratelimit.RELAY_WINDOW_S)
+    return None if wait is None else ratelimit.too_many_requests(wait, limit)
 
 
 def _relay(mode: str, path_model: str | None = None) -> Response:

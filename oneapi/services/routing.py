@@ -9,7 +9,6 @@ seconds or at once after ``cache.invalidate_channels()``; otherwise every pick r
 """
 from __future__ import annotations
 
-import collections
 import random
 import threading
 import time
@@ -128,32 +127,10 @@ def models_for_group(group: str) -> list[str]:
 
 # ---- per-channel rate limit (GLOBAL_CHANNEL_RATE_LIMIT with channels.ratelimit, per key per 180 s)
 
-_WINDOW = 180.0
-_hits: dict[tuple[str, int], collections.deque] = {}
-_hits_lock = threading.Lock()
-
-
 def channel_rate_ok(channel: Channel, token_key: str) -> bool:
     limit = int(getattr(channel, "ratelimit", 0) or 0)
     if not config.settings.global_channel_rate_limit or limit <= 0:
         return True
-    client = cache.redis_client()
-    if client is not None:
-        bucket = int(time.time() // _WINDOW)
-        key = f"rateLimit:CR:{token_key[:8]}:{channel.id}:{bucket}"
-        try:
-            count = client.incr(key)
-            if count == 1:
-                client.expire(key, int(_WINDOW) + 1)
-            return count <= limit
-        except Exception:
-            return True
-    now = time.monotonic()
-    with _hits_lock:
-        window = _hits.setdefault((token_key, channel.id), collections.deque())
-        while window and now - window[0] > _WINDOW:
-            window.popleft()
-        if len(window) >= limit:
-            return False
-        window.append(now)
-        return True
+    from oneapi.ops import ratelimit
+    key = f"{ratelimit.hashed_token_key(token_key)}:{channel.id}"
+    return ratelimit.allow(ratelimit.MARK_CHANNEL, key, limit, ratelimit.CHANNEL_WINDOW_S) is None

@@ -72,6 +72,7 @@ class Gateway:
 def make_gateway(tdb, stub: StubUpstream, **env) -> Gateway:
     reset_relay_state()
     stub.reset()
+    env.setdefault("GLOBAL_RELAY_RATE_LIMIT", "0")  # tests send many requests with the fixture's keys
     app = make_app(tdb, **env)
     gw = Gateway(app, app.test_client(), stub)
     # Type 50 strips /v1 from the path, so its base carries it, as real deployments do.

@@ -97,3 +97,12 @@ def test_redis_shares_tokens_and_suspensions(tmp_path, stub, redis_url):
         assert 0 < client.pttl(f"oneapi:suspend:default:{model}:1") <= 5000
     finally:
         client.delete(f"token:{key}", f"oneapi:suspend:default:{model}:1")
+
+
+def test_relay_rate_limit_per_token(tmp_path, stub):
+    gw = _fresh_gateway(tmp_path, stub, GLOBAL_RELAY_RATE_LIMIT="3")
+    key, other = _new_token(gw), _new_token(gw)
+    assert [gw.chat(key=key).status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert gw.chat(key=other).status_code == 200  # per token, not global
+    limited = gw.chat(key=key)
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1

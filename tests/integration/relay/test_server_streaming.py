@@ -28,7 +28,7 @@ def server(tmp_path_factory, stub):
     conn.execute("UPDATE channels SET base_url = ? WHERE id = 1", (stub.base("c1"),))
     conn.commit()
     conn.close()
-    srv = GatewayServer(gateway_env(tdb), log_path=str(tmp / "gateway.log"))
+    srv = GatewayServer(gateway_env(tdb, GLOBAL_RELAY_RATE_LIMIT="100000"), log_path=str(tmp / "gateway.log"))
     srv.start()
     srv.tdb = tdb
     # warm the worker (lazy imports, tokenizer) so timings below measure relaying only
@@ -103,6 +103,7 @@ def test_upstream_cut_mid_stream_gives_an_error_event(server, stub):
     time.sleep(0.3)
     rows = dbs.raw_query(server.tdb, "SELECT completion_tokens, metadata FROM logs ORDER BY id DESC LIMIT 1")
     assert rows and rows[0][0] > 0
+    assert json.loads(rows[0][1] or "{}").get("estimated") is True
 
 
 def test_200_concurrent_streams_complete_interleaved(server, stub):
