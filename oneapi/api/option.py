@@ -23,6 +23,8 @@ def update_option():
     data = request.get_json(force=True, silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("key"), str) or not data["key"]:
         return fail("无效的参数", 400)  # the original answers an undecodable body with HTTP 400
+    if "value" not in data:
+        return fail("无效的参数：缺少 value")
     value = option_rules.normalise(data["key"], data.get("value"))
     option_rules.validate(data["key"], value)
     options.update(data["key"], value)

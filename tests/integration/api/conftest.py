@@ -53,3 +53,24 @@ def sqlite_original(tmp_path):
 @pytest.fixture
 def sqlite_client(sqlite_original):
     return make_app(sqlite_original).test_client()
+
+
+def raw_execute(tdb, sql: str) -> None:
+    """Run a writing statement on ``tdb`` with the plain driver and commit it."""
+    if tdb.dialect == "sqlite":
+        import sqlite3
+        conn = sqlite3.connect(tdb.sqlite_path)
+        with conn:
+            conn.execute(sql)
+        conn.close()
+    elif tdb.dialect == "postgres":
+        import psycopg2
+        conn = psycopg2.connect(host=dbs.PG_HOST, port=dbs.PG_PORT, user=dbs.PG_USER, dbname=tdb.name)
+        with conn, conn.cursor() as cur:
+            cur.execute(sql)
+        conn.close()
+    else:
+        conn = dbs._mysql_admin(tdb.name)
+        with conn.cursor() as cur:
+            cur.execute(sql)
+        conn.close()
