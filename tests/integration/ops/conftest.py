@@ -47,12 +47,19 @@ def unique_ip():
     return f"2001:db8::{n % 65536:x}:{(n >> 16) % 65536:x}"
 
 
+def _find_tool(name: str) -> str | None:
+    for candidate in (shutil.which(name), f"/usr/sbin/{name}", str(dbs.REPO / ".venv" / "bin" / name)):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
 def ensure_tool(name: str) -> str:
-    """The path of ``name`` (nginx, prometheus), installing it with scripts/install-ops-tools when root."""
-    found = shutil.which(name) or (f"/usr/sbin/{name}" if os.path.exists(f"/usr/sbin/{name}") else None)
+    """The path of ``name`` (nginx, prometheus, hadolint), installing it with scripts/install-ops-tools as root."""
+    found = _find_tool(name)
     if not found and os.geteuid() == 0:
         subprocess.run([str(dbs.REPO / "scripts" / "install-ops-tools")], check=False, timeout=600)
-        found = shutil.which(name) or (f"/usr/sbin/{name}" if os.path.exists(f"/usr/sbin/{name}") else None)
+        found = _find_tool(name)
     if not found:
-        dbs.unavailable(f"{name} not installed (scripts/install-ops-tools installs it as root)")
+        dbs.unavailable(f"{name} not installed (scripts/install-ops-tools installs it)")
     return found

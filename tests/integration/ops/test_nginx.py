@@ -55,10 +55,17 @@ def render_nginx_conf(upstream_ports: list[int], listen_port: int) -> str:
     return text.replace("listen 80;", f"listen 127.0.0.1:{listen_port};")
 
 
-@pytest.fixture
-def stack(tmp_path, redis_url):
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
     """nginx on deploy/nginx.conf -> two gunicorn instances -> one PostgreSQL database and one Redis."""
+    import redis
     nginx = ensure_tool("nginx")
+    redis_url = dbs.REDIS_URL
+    try:
+        redis.Redis.from_url(redis_url, socket_connect_timeout=2).ping()
+    except Exception as exc:  # noqa: BLE001
+        dbs.unavailable(f"Redis at {redis_url} unreachable ({type(exc).__name__})")
+    tmp_path = tmp_path_factory.mktemp("nginx-stack")
     pg = dbs.create("postgres", tmp_path)
     procs = []
     try:
