@@ -323,7 +323,7 @@ def _status(finish: str | None) -> tuple[str, dict | None]:
     return "completed", None
 
 
-def _reasoning_item(item_id: str, thinking: ir.Thinking | None, text: str, signature: str | None,
+def _reasoning_item(item_id: str, text: str, signature: str | None,
                     origin: str | None) -> dict:
     item = {"id": item_id, "type": "reasoning",
             "summary": [{"type": "summary_text", "text": text}] if text else []}
@@ -348,12 +348,12 @@ def _output_items(parts: list) -> list:
                 items.append(_message_item(ir.new_id("msg_"), [content]))
         elif isinstance(p, ir.Thinking):
             if p.redacted:
-                items.append(_reasoning_item(ir.new_id("rs_"), p, "", p.redacted, (p.origin or "") + ir.REDACTED))
+                items.append(_reasoning_item(ir.new_id("rs_"), "", p.redacted, (p.origin or "") + ir.REDACTED))
             else:
-                items.append(_reasoning_item(p.id or ir.new_id("rs_"), p, p.text, p.signature, p.origin))
+                items.append(_reasoning_item(p.id or ir.new_id("rs_"), p.text, p.signature, p.origin))
         elif isinstance(p, ir.ToolCall):
             if p.signature:
-                items.append(_reasoning_item(ir.new_id("rs_"), None, "", p.signature, ir.GEMINI_CALL_TAG))
+                items.append(_reasoning_item(ir.new_id("rs_"), "", p.signature, ir.GEMINI_CALL_TAG))
             items.append({"id": "fc_" + p.id.removeprefix("call_"), "type": "function_call", "status": "completed",
                           "call_id": p.id, "name": p.name, "arguments": p.arguments})
     return items
@@ -669,7 +669,7 @@ class StreamEncoder(EncoderBase):
         elif ev.kind == "tool_call":
             if ev.signature:  # a Gemini call signature rides on its own reasoning item
                 sig_state = {"id": ir.new_id("rs_")}
-                item = _reasoning_item(sig_state["id"], None, "", ev.signature, ir.GEMINI_CALL_TAG)
+                item = _reasoning_item(sig_state["id"], "", ev.signature, ir.GEMINI_CALL_TAG)
                 out += self._add_item(sig_state, {"id": sig_state["id"], "type": "reasoning", "summary": []})
                 out += self._done_item(sig_state, item)
             state["id"] = "fc_" + (ev.tool_id or ir.new_id("")).removeprefix("call_")
@@ -699,7 +699,7 @@ class StreamEncoder(EncoderBase):
                 out += self._emit("response.reasoning_summary_text.done", {**where, "text": text})
                 out += self._emit("response.reasoning_summary_part.done", {
                     **where, "part": {"type": "summary_text", "text": text}})
-            item = _reasoning_item(state["id"], None, text, state["signature"], state["origin"])
+            item = _reasoning_item(state["id"], text, state["signature"], state["origin"])
             return out + self._done_item(state, item)
         args = text or "{}"
         item = {"id": state["id"], "type": "function_call", "status": "completed", "call_id": state["call_id"],
