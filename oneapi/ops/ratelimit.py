@@ -197,6 +197,18 @@ def hashed_token_key(token_key: str) -> str:
     return hashlib.sha256(token_key.encode("utf-8")).digest()[:8].hex()
 
 
+def relay_wait(token_key: str) -> float | None:
+    """GLOBAL_RELAY_RATE_LIMIT per API key per 180 s (fork key ``rateLimit:GR:<sha256(key)[:8] hex>``)."""
+    return allow(MARK_RELAY, hashed_token_key(token_key), config.settings.global_relay_rate_limit, RELAY_WINDOW_S)
+
+
+def channel_wait(token_key: str, channel_id: int, channel_limit: int) -> float | None:
+    """Per key and channel per 180 s when GLOBAL_CHANNEL_RATE_LIMIT is on, using ``channels.ratelimit``."""
+    if not config.settings.global_channel_rate_limit or not channel_limit or channel_limit <= 0:
+        return None
+    return allow(MARK_CHANNEL, f"{hashed_token_key(token_key)}:{int(channel_id)}", channel_limit, CHANNEL_WINDOW_S)
+
+
 def retry_after_header(wait_s: float) -> str:
     return str(max(1, math.ceil(wait_s)))
 

@@ -71,7 +71,7 @@ def stack(tmp_path_factory):
     try:
         make_app(pg)  # schema and root account once, before the instances start
         env = gateway_env(pg, REDIS_CONN_STRING=redis_url, SYNC_FREQUENCY="60", GLOBAL_API_RATE_LIMIT="8",
-                          ENABLE_PROMETHEUS_METRICS="true")
+                          ENABLE_PROMETHEUS_METRICS="true", METRICS_TOKEN="scrape-secret")
         ports = [free_port(), free_port()]
         for i, port in enumerate(ports):
             procs.append(_start_gateway(env, port, tmp_path / f"gateway{i}.log"))
@@ -155,6 +155,16 @@ def test_instances_share_the_rate_limit_through_redis(stack):
         assert r.llen(key) == 8
     finally:
         r.delete(key)
+
+
+def test_pool_gauges_on_postgres_and_redis(stack):
+    from prometheus_client.parser import text_string_to_metric_families
+    text = requests.get(stack["url"] + "/metrics", headers={"Authorization": "Bearer scrape-secret"}, timeout=5).text
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+               for family in text_string_to_metric_families(text) for s in family.samples}
+    assert samples[("one_api_db_pool_connections", (("database", "main"), ("state", "max")))] == 2000
+    assert ("one_api_db_pool_connections", (("database", "main"), ("state", "in_use"))) in samples
+    assert ("one_api_redis_pool_connections", (("pool", "ratelimit"), ("state", "idle"))) in samples
 
 
 def test_nginx_conf_keeps_the_streaming_settings():

@@ -135,3 +135,24 @@ def test_token_key_hash_hides_the_key():
     hashed = ratelimit.hashed_token_key(key)
     assert len(hashed) == 16 and key not in hashed
     assert hashed == ratelimit.hashed_token_key(key)
+
+
+def test_relay_and_channel_helpers_use_the_fork_keys(ops_app, redis_url):
+    import redis
+    key = "sk-test-" + "k" * 40
+    ops_app(REDIS_CONN_STRING=redis_url, SYNC_FREQUENCY="60", GLOBAL_RELAY_RATE_LIMIT="1",
+            GLOBAL_CHANNEL_RATE_LIMIT="true")
+    hashed = ratelimit.hashed_token_key(key)
+    r = redis.Redis.from_url(redis_url)
+    try:
+        assert ratelimit.relay_wait(key) is None
+        assert 170 <= ratelimit.relay_wait(key) <= 180
+        assert r.llen(f"rateLimit:GR:{hashed}") == 1
+        assert ratelimit.channel_wait(key, 5, 2) is None
+        assert ratelimit.channel_wait(key, 5, 2) is None
+        assert ratelimit.channel_wait(key, 5, 2) is not None
+        assert ratelimit.channel_wait(key, 6, 2) is None  # another channel, another window
+        assert ratelimit.channel_wait(key, 5, 0) is None  # channel without a limit
+        assert r.llen(f"rateLimit:CR:{hashed}:5") == 2
+    finally:
+        r.delete(f"rateLimit:GR:{hashed}", f"rateLimit:CR:{hashed}:5", f"rateLimit:CR:{hashed}:6")
