@@ -154,7 +154,16 @@ def _sample_redis_pools() -> None:
         REDIS_POOL.labels(name, "idle").set(len(idle))
 
 
-def sample_pools() -> None:
+_last_sample = 0.0
+
+
+def sample_pools(min_interval: float = 1.0) -> None:
+    """Refresh this process's pool gauges (at most once per ``min_interval``: requests call it)."""
+    global _last_sample
+    now = time.monotonic()
+    if now - _last_sample < min_interval:
+        return
+    _last_sample = now
     try:
         _sample_db_pools()
         _sample_redis_pools()
@@ -247,5 +256,5 @@ def install(app: Flask, cfg: Config) -> None:
         if not _authorised(config.settings):
             return Response('{"error": "metrics require an admin session, access token or METRICS_TOKEN"}',
                             status=401, mimetype="application/json")
-        sample_pools()
+        sample_pools(min_interval=0)
         return Response(generate_latest(_scrape_registry()), mimetype=CONTENT_TYPE_LATEST)
