@@ -40,6 +40,7 @@ class Prompt:
     json_mode: bool = False                           # "any JSON object" mode
     reasoning: bool = False
     max_tokens: object = None
+    stop: list = field(default_factory=list)          # stop sequences: the text ends before the first one
 
     @property
     def input_tokens(self):
@@ -64,6 +65,7 @@ class Reply:
     reasoning: object = None     # str or None
     tool_calls: list = field(default_factory=list)
     finish: str = "stop"         # "stop" | "length" | "tool_calls"
+    stop_sequence: object = None  # the stop sequence that ended the text, if any
     input_tokens: int = 0
 
     @property
@@ -118,8 +120,12 @@ def decide(prompt, new_id):
             text += f" [images: {prompt.images}]"
     limit = prompt.max_tokens
     text, cut = truncate_words(text, limit if isinstance(limit, int) and limit > 0 else None)
-    reply.text = text
     reply.finish = "length" if cut else "stop"
+    for stop in prompt.stop:
+        if stop and stop in text:
+            text, reply.stop_sequence, reply.finish = text[: text.index(stop)], stop, "stop"
+            break
+    reply.text = text
     return reply
 
 

@@ -191,3 +191,9 @@ def test_snake_case_request_fields_are_accepted(emu):
         "contents": [{"role": "user", "parts": [{"text": "one two three"}]}],
         "generation_config": {"max_output_tokens": 2}})
     assert response.json()["candidates"][0]["finishReason"] == "MAX_TOKENS"
+
+
+def test_stop_sequences(gem):
+    result = gem.models.generate_content(model="g", contents="one two three", config=types.GenerateContentConfig(
+        stop_sequences=["three"]))
+    assert result.text == "echo: one two " and result.candidates[0].finish_reason == types.FinishReason.STOP

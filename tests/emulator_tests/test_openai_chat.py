@@ -266,3 +266,22 @@ def test_reasoning_field_can_be_renamed(emu):
     result = openai_client(emu.scenario_url("rfield=reasoning")).chat.completions.create(
         model="m-reasoner", messages=[{"role": "user", "content": "why"}])
     assert result.choices[0].message.model_extra["reasoning"] == "Thinking about: why"
+
+
+def test_stop_sequences_end_the_text(oai, emu):
+    result = oai.chat.completions.create(model="m", stop=["three"],
+                                         messages=[{"role": "user", "content": "one two three four"}])
+    assert result.choices[0].message.content == "echo: one two " and result.choices[0].finish_reason == "stop"
+
+
+def test_n_choices_json_and_stream(oai):
+    result = oai.chat.completions.create(model="m", n=3, messages=[{"role": "user", "content": "a b"}])
+    assert [c.index for c in result.choices] == [0, 1, 2]
+    assert {c.message.content for c in result.choices} == {"echo: a b"}
+    assert result.usage.completion_tokens == 3 * 3
+    texts = {}
+    for chunk in oai.chat.completions.create(model="m", n=2, stream=True,
+                                             messages=[{"role": "user", "content": "a b"}]):
+        for choice in chunk.choices:
+            texts[choice.index] = texts.get(choice.index, "") + (choice.delta.content or "")
+    assert texts == {0: "echo: a b", 1: "echo: a b"}

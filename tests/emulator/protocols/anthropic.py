@@ -27,7 +27,7 @@ def parse_messages(ctx, body):
     require(isinstance(body.get("max_tokens"), int), "max_tokens: Field required")
     messages = body.get("messages")
     require(isinstance(messages, list) and messages, "messages: Field required")
-    prompt = Prompt(model=body["model"], max_tokens=body["max_tokens"])
+    prompt = Prompt(model=body["model"], max_tokens=body["max_tokens"], stop=body.get("stop_sequences") or [])
     cache = _CacheWalk()
 
     for tool in body.get("tools") or []:
@@ -141,14 +141,6 @@ def usage_of(ctx, reply, cache, output_tokens=None):
             "service_tier": "standard"}
 
 
-def _apply_stop_sequences(reply, body):
-    for stop in body.get("stop_sequences") or []:
-        if reply.text and stop and stop in reply.text:
-            reply.text = reply.text[: reply.text.index(stop)]
-            return stop
-    return None
-
-
 def content_blocks(reply):
     blocks = []
     if reply.reasoning:
@@ -169,7 +161,7 @@ def create_message(ctx):
     body = ctx.json
     prompt, cache = parse_messages(ctx, body)
     reply = decide(prompt, lambda _prefix: ctx.new_id("toolu"))
-    stop_sequence = _apply_stop_sequences(reply, body)
+    stop_sequence = reply.stop_sequence
     ctx.note_reply(reply)
     stop_reason = "stop_sequence" if stop_sequence else STOP_REASONS[reply.finish]
     message = {"id": ctx.new_id("msg"), "type": "message", "role": "assistant", "model": body["model"],

@@ -89,6 +89,7 @@ def parse_generate(ctx, body, model):
     prompt.reasoning = bool(field(thinking, "includeThoughts") or (isinstance(budget, int) and budget != 0)
                             or field(thinking, "thinkingLevel"))
     prompt.max_tokens = field(config, "maxOutputTokens")
+    prompt.stop = field(config, "stopSequences") or []
     include_thoughts = bool(field(thinking, "includeThoughts"))
     return prompt, include_thoughts
 

@@ -49,6 +49,8 @@ def parse_chat(ctx, body):
         prompt.json_mode = True
     prompt.reasoning = _wants_reasoning(body)
     prompt.max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
+    stop = body.get("stop")
+    prompt.stop = [stop] if isinstance(stop, str) else (stop or [])
     return prompt
 
 
@@ -70,13 +72,14 @@ def _wants_reasoning(body):
     return isinstance(thinking, dict) and thinking.get("type") == "enabled"
 
 
-def chat_usage(reply, cached):
+def chat_usage(reply, cached, choices=1):
+    completion = reply.output_tokens * choices
     return {
         "prompt_tokens": reply.input_tokens,
-        "completion_tokens": reply.output_tokens,
-        "total_tokens": reply.input_tokens + reply.output_tokens,
+        "completion_tokens": completion,
+        "total_tokens": reply.input_tokens + completion,
         "prompt_tokens_details": {"cached_tokens": reply.input_tokens // 2 if cached else 0, "audio_tokens": 0},
-        "completion_tokens_details": {"reasoning_tokens": reply.reasoning_tokens, "audio_tokens": 0,
+        "completion_tokens_details": {"reasoning_tokens": reply.reasoning_tokens * choices, "audio_tokens": 0,
                                       "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
     }
 
@@ -91,7 +94,8 @@ def chat_completions(ctx):
 
 
 def handle_chat(ctx, body, extras=None):
-    """Shared by OpenAI and Azure; `extras` adds provider fields (Azure's content filter results)."""
+    """Shared by OpenAI and Azure; `extras` adds provider fields (Azure's content filter results).
+    `n` > 1 repeats the same answer in n choices and bills n times the completion."""
     prompt = parse_chat(ctx, body)
     check_openai_params(ctx, body, "chat")
     reply = decide(prompt, ctx.new_id)
@@ -99,11 +103,13 @@ def handle_chat(ctx, body, extras=None):
     if ctx.scenario.has("thinktags") and reply.reasoning:  # reasoning inline, as some open models emit it
         reply.text = f"<think>{reply.reasoning}</think>{reply.text or ''}"
         reply.reasoning = None
-    usage = chat_usage(reply, wants_cache(ctx, body))
+    choices = max(1, int(body.get("n") or 1))
+    usage = chat_usage(reply, wants_cache(ctx, body), choices)
     base = {"id": ctx.new_id("chatcmpl", "-"), "created": now(), "model": body["model"],
             "system_fingerprint": "fp_emulator"}
+    extras = extras or {}
     if body.get("stream"):
-        return _chat_stream(ctx, body, reply, usage, base, extras or {})
+        return _chat_stream(ctx, body, reply, usage, base, extras, choices)
     message = {"role": "assistant", "content": reply.text, "refusal": None, "annotations": []}
     if reply.reasoning:
         message[reasoning_field(ctx)] = reply.reasoning
@@ -111,15 +117,15 @@ def handle_chat(ctx, body, extras=None):
         message["tool_calls"] = [{"id": c.id, "type": "function",
                                   "function": {"name": c.name, "arguments": c.arguments_json}}
                                  for c in reply.tool_calls]
-    choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": reply.finish}
-    choice.update(extras.get("choice", {}) if extras else {})
-    result = {**base, "object": "chat.completion", "choices": [choice], "usage": usage, "service_tier": "default"}
-    if extras and "prompt_filter_results" in extras:
+    result = {**base, "object": "chat.completion", "usage": usage, "service_tier": "default", "choices": [
+        {"index": i, "message": message, "logprobs": None, "finish_reason": reply.finish, **extras.get("choice", {})}
+        for i in range(choices)]}
+    if "prompt_filter_results" in extras:
         result["prompt_filter_results"] = extras["prompt_filter_results"]
     return body_json(ctx, result)
 
 
-def _chat_stream(ctx, body, reply, usage, base, extras):
+def _chat_stream(ctx, body, reply, usage, base, extras, choices):
     include_usage = bool((body.get("stream_options") or {}).get("include_usage")) and not ctx.scenario.has("nousage")
     chunks = ctx.scenario.chunks
     events = []
@@ -127,25 +133,25 @@ def _chat_stream(ctx, body, reply, usage, base, extras):
         events.append({**base, "object": "chat.completion.chunk", "model": "", "choices": [],
                        "prompt_filter_results": extras["prompt_filter_results"]})
 
-    def chunk(delta, finish=None):
+    def chunk(choice, delta, finish=None):
         item = {**base, "object": "chat.completion.chunk", "service_tier": "default",
-                "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+                "choices": [{"index": choice, "delta": delta, "logprobs": None, "finish_reason": finish}]}
         if include_usage:
             item["usage"] = None
         events.append(item)
 
-    chunk({"role": "assistant", "content": "", "refusal": None})
-    if reply.reasoning:
-        for piece in split_pieces(reply.reasoning, chunks):
-            chunk({reasoning_field(ctx): piece})
-    for piece in split_pieces(reply.text or "", chunks):
-        chunk({"content": piece})
-    for index, call in enumerate(reply.tool_calls):
-        chunk({"tool_calls": [{"index": index, "id": call.id, "type": "function",
-                               "function": {"name": call.name, "arguments": ""}}]})
-        for piece in split_pieces(call.arguments_json, chunks):
-            chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
-    chunk({}, reply.finish)
+    for choice in range(choices):
+        chunk(choice, {"role": "assistant", "content": "", "refusal": None})
+        for piece in split_pieces(reply.reasoning or "", chunks):
+            chunk(choice, {reasoning_field(ctx): piece})
+        for piece in split_pieces(reply.text or "", chunks):
+            chunk(choice, {"content": piece})
+        for index, call in enumerate(reply.tool_calls):
+            chunk(choice, {"tool_calls": [{"index": index, "id": call.id, "type": "function",
+                                           "function": {"name": call.name, "arguments": ""}}]})
+            for piece in split_pieces(call.arguments_json, chunks):
+                chunk(choice, {"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
+        chunk(choice, {}, reply.finish)
     if include_usage:
         events.append({**base, "object": "chat.completion.chunk", "service_tier": "default", "choices": [],
                        "usage": usage})
