@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlparse
 
 import peewee
-from playhouse.pool import PooledMySQLDatabase, PooledPostgresqlDatabase
+from playhouse.pool import PooledMySQLDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
 
 from oneapi.config import Config
 
@@ -98,11 +98,14 @@ def make_database(target: Config | Target, cfg: Config) -> peewee.Database:
         else:
             kw.update(host=target.host, port=target.port)
         return PooledMySQLDatabase(target.database, autoconnect=True, **kw, **pool)
-    return peewee.SqliteDatabase(
+    # Pooled too: closing the last SQLite connection checkpoints the WAL (an fsync), which cost ~10 ms per request.
+    return PooledSqliteDatabase(
         target.database,
         pragmas={"journal_mode": "wal", "busy_timeout": cfg.sqlite_busy_timeout, "synchronous": "normal"},
-        timeout=max(1, cfg.sqlite_busy_timeout // 1000),
+        timeout=30,  # waiting for a pooled connection; the lock wait is the busy_timeout pragma
         check_same_thread=False,
+        max_connections=max(1, min(cfg.sql_max_open_conns, 64)),
+        stale_timeout=cfg.sql_max_lifetime or None,
     )
 
 
