@@ -71,9 +71,24 @@ def paced(ctx, events, keepalive=b": keep-alive\n\n", done=None, error_event=Non
             ctx.sleep(delay)
         if scenario.has("keepalive") and keepalive:
             yield keepalive
-        yield event
+        if scenario.has("fragment"):
+            yield from _fragments(ctx, event)
+        else:
+            yield event
     if done:
         yield done
+
+
+def _fragments(ctx, event):
+    """The `fragment` scenario: one event in separate writes, cut mid-JSON and between a final CR and LF,
+    so that a reader has to buffer partial lines."""
+    cuts = sorted({len(event) // 2, len(event) - 1 if event.endswith(b"\r\n") else len(event)})
+    start = 0
+    for cut in cuts + [len(event)]:
+        if cut > start:
+            yield event[start:cut]
+            ctx.sleep(0.002)
+            start = cut
 
 
 def stream_response(ctx, events, keepalive=b": keep-alive\n\n", done=None, content_type="text/event-stream",

@@ -108,3 +108,32 @@ def test_anthropic_sdk_stream_cut_raises(emu):
             for event in stream:
                 seen.append(event.type)
     assert "message_start" in seen and "message_stop" not in seen
+
+
+def test_fragmented_events_still_parse(emu):
+    url = emu.scenario_url("fragment")
+    chat = openai_client(url).chat.completions.create(model="m", stream=True,
+                                                      messages=[{"role": "user", "content": "split me"}])
+    assert "".join(c.choices[0].delta.content or "" for c in chat if c.choices) == "echo: split me"
+    with anthropic_client(url).messages.stream(model="c", max_tokens=20,
+                                               messages=[{"role": "user", "content": "split me"}]) as stream:
+        assert stream.get_final_message().content[0].text == "echo: split me"
+    gem = gemini_client(url)
+    assert "".join(c.text for c in gem.models.generate_content_stream(model="g", contents="split me")) == \
+        "echo: split me"
+
+
+def test_fragment_really_splits_writes(emu):
+    import socket
+    body = json.dumps({"contents": [{"parts": [{"text": "hi"}]}]}).encode()
+    request = (f"POST /s/fragment,chunks=1/v1beta/models/g:streamGenerateContent?alt=sse&key=k HTTP/1.1\r\n"
+               f"Host: x\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+               f"Connection: close\r\n\r\n").encode() + body
+    port = int(emu.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(request)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    # chunked framing: the single event arrives as three HTTP chunks, the last one just "\n"
+    assert b"\r\n1\r\n\n\r\n" in data
