@@ -89,28 +89,28 @@ def hold(user_id: int, token_id: int, token_key: str, token_limited: bool, amoun
     """Take ``amount`` from the token (when limited) and the user, or raise HoldRefused and take nothing."""
     if amount <= 0:
         return
-    now = int(time.time())
     if batching():
         if token_limited and (token_remain(token_id) or 0) < amount:
             raise HoldRefused("token")
         if (user_quota(user_id) or 0) < amount:
             raise HoldRefused("user")
-        _batch(Movement(user_id, token_id, token_key, token_limited, 0, amount), now)
+        _batch(Movement(user_id, token_id, token_key, token_limited, 0, amount), int(time.time()))
         return
+    in_transaction(lambda: take(user_id, token_id, token_limited, amount))
+    invalidate(user_id, token_key if token_limited else None)
 
-    def work() -> None:
-        if token_limited:
-            taken = (Token.update(remain_quota=Token.remain_quota - amount, used_quota=Token.used_quota + amount,
-                                  accessed_time=now)
-                     .where((Token.id == token_id) & (Token.remain_quota >= amount)).execute())
-            if not taken:
-                raise HoldRefused("token")
-        taken = User.update(quota=User.quota - amount).where((User.id == user_id) & (User.quota >= amount)).execute()
+
+def take(user_id: int, token_id: int, token_limited: bool, amount: int) -> None:
+    """The conditional updates of a hold; call inside a transaction (a refusal rolls the token part back)."""
+    if token_limited:
+        taken = (Token.update(remain_quota=Token.remain_quota - amount, used_quota=Token.used_quota + amount,
+                              accessed_time=int(time.time()))
+                 .where((Token.id == token_id) & (Token.remain_quota >= amount)).execute())
         if not taken:
-            raise HoldRefused("user")  # rolls the token part back with the transaction
-
-    _in_transaction(work)
-    _invalidate(user_id, token_key if token_limited else None)
+            raise HoldRefused("token")
+    taken = User.update(quota=User.quota - amount).where((User.id == user_id) & (User.quota >= amount)).execute()
+    if not taken:
+        raise HoldRefused("user")
 
 
 def move(m: Movement, log_row: dict | None = None) -> None:
@@ -128,7 +128,7 @@ def move(m: Movement, log_row: dict | None = None) -> None:
             Log.insert(**log_row).execute()
 
     try:
-        _in_transaction(work)
+        in_transaction(work)
     except Exception:  # noqa: BLE001 - whatever the driver raised, the movement must not be lost
         log.exception("quota write for user %s failed; kept in memory for the next flush", m.user_id)
         _batch(m, now)
@@ -137,7 +137,7 @@ def move(m: Movement, log_row: dict | None = None) -> None:
         return
     if log_row is not None and not same_db:
         _insert_log_or_keep(log_row)
-    _invalidate(m.user_id, m.token_key if m.token_limited else None)
+    invalidate(m.user_id, m.token_key if m.token_limited else None)
 
 
 def upsert_cost(request_id: str, user_id: int, quota: int) -> None:
@@ -154,7 +154,7 @@ def upsert_cost(request_id: str, user_id: int, quota: int) -> None:
     else:
         query = query.on_conflict(conflict_target=[UserRequestCost.request_id], update=update)
     try:
-        _with_retry(query.execute)
+        with_retry(query.execute)
     except peewee.PeeweeException:
         # The ledger itself is already right; the cost row is a convenience lookup.
         log.exception("could not record the cost of request %s", request_id)
@@ -193,13 +193,13 @@ def _insert_log_or_keep(log_row: dict | None) -> None:
     if log_row is None:
         return
     try:
-        _with_retry(lambda: Log.insert(**log_row).execute())
+        with_retry(lambda: Log.insert(**log_row).execute())
     except peewee.PeeweeException:
         log.exception("consume log insert failed; kept in memory for the next flush")
         batch.add_log(log_row)
 
 
-def _invalidate(user_id: int, token_key: str | None) -> None:
+def invalidate(user_id: int, token_key: str | None) -> None:
     from oneapi.services import cache
     try:
         cache.invalidate_user(user_id)
@@ -209,7 +209,7 @@ def _invalidate(user_id: int, token_key: str | None) -> None:
         log.warning("cache invalidation after a quota change failed", exc_info=True)
 
 
-def _in_transaction(work) -> None:
+def in_transaction(work) -> None:
     db = database.obj
 
     def attempt() -> None:
@@ -218,10 +218,10 @@ def _in_transaction(work) -> None:
         with ctx:
             work()
 
-    _with_retry(attempt)
+    with_retry(attempt)
 
 
-def _with_retry(fn):
+def with_retry(fn):
     for attempt in range(_RETRIES):
         try:
             return fn()
