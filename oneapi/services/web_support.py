@@ -25,25 +25,14 @@ def day_start(ts: float | None = None) -> int:
 
 
 def consume_by_day_and_model(since: int, user_id: int | None = None) -> list[dict]:
-    """Consume-log totals per (local day index, model) since ``since``: one indexed, grouped query.
+    """Consume totals per (local day, model) since ``since`` (the dashboard's charts).
 
     Rows: ``day`` (local midnight, Unix seconds), ``model``, ``requests``, ``quota``, ``prompt_tokens``,
     ``completion_tokens``.
     """
-    offset = _utc_offset()
-    integer_div = "DIV" if dialect_of(Log._meta.database) == "mysql" else "/"
-    day_sql = SQL(f"((created_at + {int(offset)}) {integer_div} 86400)")
-    query = (Log.select(day_sql.alias("day"), Log.model_name, fn.COUNT(Log.id).alias("requests"),
-                        fn.SUM(Log.quota).alias("quota"), fn.SUM(Log.prompt_tokens).alias("prompt_tokens"),
-                        fn.SUM(Log.completion_tokens).alias("completion_tokens"))
-             .where((Log.type == LOG_CONSUME) & (Log.created_at >= since)))
-    if user_id is not None:
-        query = query.where(Log.user_id == user_id)
-    rows = query.group_by(day_sql, Log.model_name).dicts()
-    return [{"day": int(r["day"]) * 86400 - offset, "model": r["model_name"] or "",
-             "requests": int(r["requests"] or 0), "quota": int(r["quota"] or 0),
-             "prompt_tokens": int(r["prompt_tokens"] or 0),
-             "completion_tokens": int(r["completion_tokens"] or 0)} for r in rows]
+    rows = daily_usage("model", since, int(time.time()), user_id=user_id)
+    return [{"day": r["day"], "model": r["key"] or "", "requests": r["requests"], "quota": r["quota"],
+             "prompt_tokens": r["prompt_tokens"], "completion_tokens": r["completion_tokens"]} for r in rows]
 
 
 def iter_logs(filters: dict, *, user_id: int | None = None, batch: int = 1000):
@@ -69,12 +58,78 @@ def iter_logs(filters: dict, *, user_id: int | None = None, batch: int = 1000):
 
 REPORT_DIMENSIONS = {"model": Log.model_name, "user": Log.username, "token": Log.token_name,
                      "channel": Log.channel_id}
+_SUMS = ("requests", "quota", "prompt_tokens", "completion_tokens", "cached_tokens")
+
+# Totals of whole past days change only when old logs are deleted, so they are kept for a few minutes:
+# a report over 100,000 rows then costs one small query for today instead of a scan of every row.
+PAST_DAYS_TTL = 300
+_past_days: dict[tuple, tuple[float, list[dict]]] = {}
 
 
 def _day_sql():
     offset = _utc_offset()
     integer_div = "DIV" if dialect_of(Log._meta.database) == "mysql" else "/"
     return SQL(f"((created_at + {int(offset)}) {integer_div} 86400)"), offset
+
+
+def _query_daily(dim: str | None, start: int, end: int, user_id: int | None, username: str) -> list[dict]:
+    """Consume totals per (local day, ``dim`` value) for ``start <= created_at < end``: one grouped query."""
+    day, offset = _day_sql()
+    columns = [day.alias("day")]
+    group = [day]
+    if dim is not None:
+        columns.append(REPORT_DIMENSIONS[dim].alias("key"))
+        group.append(REPORT_DIMENSIONS[dim])
+    query = (Log.select(*columns, fn.COUNT(Log.id).alias("requests"), fn.SUM(Log.quota).alias("quota"),
+                        fn.SUM(Log.prompt_tokens).alias("prompt_tokens"),
+                        fn.SUM(Log.completion_tokens).alias("completion_tokens"),
+                        fn.SUM(Log.cached_prompt_tokens).alias("cached_tokens"))
+             .where((Log.type == LOG_CONSUME) & (Log.created_at >= start) & (Log.created_at < end)))
+    if user_id is not None:
+        query = query.where(Log.user_id == user_id)
+    if username:
+        query = query.where(Log.username == username)
+    out = []
+    for r in query.group_by(*group).dicts():
+        row = {"day": int(r["day"]) * 86400 - offset, "key": r.get("key")}
+        row.update({k: int(r[k] or 0) for k in _SUMS})
+        out.append(row)
+    return out
+
+
+def daily_usage(dim: str | None, since: int, until: int, *, user_id: int | None = None,
+                username: str = "") -> list[dict]:
+    """Consume totals per (local day, ``dim``) with ``since <= created_at <= until``.
+
+    Whole days before today come from a short-lived cache; today and partial days are always read live.
+    """
+    today = day_start()
+    first_full = day_start(since) if since == day_start(since) else day_start(since + 86400)
+    past_end = min(today, day_start(until + 1))  # whole days strictly before today and inside the range
+    rows: list[dict] = []
+    live_ranges = []
+    if first_full < past_end:
+        key = (dim, first_full, past_end, user_id, username, getattr(Log._meta.database.obj, 'database', ''))
+        cached = _past_days.get(key)
+        if cached is None or time.time() - cached[0] > PAST_DAYS_TTL:
+            if len(_past_days) > 256:
+                _past_days.clear()
+            cached = (time.time(), _query_daily(dim, first_full, past_end, user_id, username))
+            _past_days[key] = cached
+        rows.extend(cached[1])
+        if since < first_full:
+            live_ranges.append((since, first_full))
+        live_ranges.append((past_end, until + 1))
+    else:
+        live_ranges.append((since, until + 1))
+    for start, end in live_ranges:
+        if start < end:
+            rows.extend(_query_daily(dim, start, end, user_id, username))
+    return rows
+
+
+def clear_usage_cache() -> None:
+    _past_days.clear()
 
 
 def usage_report(group_by: str, since: int, until: int, *, user_id: int | None = None, username: str = "",
@@ -84,32 +139,19 @@ def usage_report(group_by: str, since: int, until: int, *, user_id: int | None =
 
     Rows: ``key``, ``requests``, ``quota``, ``prompt_tokens``, ``completion_tokens``, ``cached_tokens``.
     """
-    if group_by == "day":
-        key, offset = _day_sql()
-    else:
-        key, offset = REPORT_DIMENSIONS[group_by], 0
-    cost = fn.SUM(Log.quota)
-    query = (Log.select(key.alias("key"), fn.COUNT(Log.id).alias("requests"), cost.alias("quota"),
-                        fn.SUM(Log.prompt_tokens).alias("prompt_tokens"),
-                        fn.SUM(Log.completion_tokens).alias("completion_tokens"),
-                        fn.SUM(Log.cached_prompt_tokens).alias("cached_tokens"))
-             .where((Log.type == LOG_CONSUME) & (Log.created_at >= since) & (Log.created_at <= until)))
-    if user_id is not None:
-        query = query.where(Log.user_id == user_id)
-    if username:
-        query = query.where(Log.username == username)
-    query = query.group_by(key)
-    query = query.order_by(key) if group_by == "day" else query.order_by(cost.desc()).limit(limit)
-    out = []
-    for r in query.dicts():
-        k = r["key"]
-        if group_by == "day":
-            k = int(k) * 86400 - offset
-        out.append({"key": k if k is not None else "", "requests": int(r["requests"] or 0),
-                    "quota": int(r["quota"] or 0), "prompt_tokens": int(r["prompt_tokens"] or 0),
-                    "completion_tokens": int(r["completion_tokens"] or 0),
-                    "cached_tokens": int(r["cached_tokens"] or 0)})
-    return out
+    dim = None if group_by == "day" else group_by
+    if dim is not None and dim not in REPORT_DIMENSIONS:
+        raise ValueError(group_by)
+    totals: dict = {}
+    for r in daily_usage(dim, since, until, user_id=user_id, username=username):
+        key = r["day"] if dim is None else r["key"]
+        bucket = totals.setdefault(key, dict.fromkeys(_SUMS, 0))
+        for k in _SUMS:
+            bucket[k] += r[k]
+    rows = [{"key": k if k is not None else "", **v} for k, v in totals.items()]
+    if dim is None:
+        return sorted(rows, key=lambda r: r["key"])
+    return sorted(rows, key=lambda r: (-r["quota"], -r["requests"]))[:limit]
 
 
 def set_option(key: str, value) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Response, g, render_template, request, stream_with_context
+from flask import Response, g, jsonify, render_template, request, stream_with_context
 
 from oneapi.services import web_support
 from oneapi.services.fields import page_bounds
@@ -48,10 +48,18 @@ def logs():
     page = max(request.args.get("p", 0, type=int), 0)
     offset, limit = page_bounds(page, PAGE_SIZE, PAGE_SIZE)
     rows, total = svc.list_logs(filters, offset, limit, user_id=_owner_filter())
-    spent = svc.sum_used_quota(filters, user_id=_owner_filter()) if any(form.values()) else None
     args = {k: v for k, v in form.items() if v}
     return render_template("logs/list.html", rows=rows, total=total, page=page, size=PAGE_SIZE, form=form,
-                           args=args, spent=spent, admin=is_admin())
+                           args=args, admin=is_admin())
+
+
+@bp.get("/log/stat")
+@user_page
+def logs_stat():
+    """What the filtered consume logs cost (asked for on demand: summing a large range is not instant)."""
+    _form, filters = _filters()
+    spent = logs_service().sum_used_quota(filters, user_id=_owner_filter())
+    return jsonify({"success": True, "message": formatting.quota(spent), "quota": spent})
 
 
 @bp.get("/log/export.csv")

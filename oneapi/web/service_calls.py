@@ -47,5 +47,6 @@ def call(fn: Callable, *args: Any, **kwargs: Any) -> tuple[Any, str | None]:
         return fn(*args, **kwargs), None
     except Exception as exc:  # noqa: BLE001 - only ServiceError is expected; others propagate
         if _is_service_error(exc):
-            return None, str(getattr(exc, "message", "") or exc)
+            from oneapi.web.i18n import service_message
+            return None, service_message(str(getattr(exc, "message", "") or exc))
         raise

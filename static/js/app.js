@@ -150,7 +150,7 @@
     }).then(function (r) { return r.json(); }).then(function (data) {
       if (target) {
         target.textContent = data.message || "";
-        target.className = data.success ? "badge badge-green" : "badge badge-red";
+        target.className = btn.hasAttribute("data-plain") ? "" : (data.success ? "badge badge-green" : "badge badge-red");
         target.title = data.detail || "";
       }
     }).catch(function () {

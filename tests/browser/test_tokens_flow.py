@@ -20,7 +20,7 @@ def test_wrong_password_shows_the_error_next_to_the_form(page):
     page.get_by_label(re.compile("Username")).fill("root")
     page.get_by_label("Password").fill("wrong-password")
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_role("alert").is_visible()
+    assert "Wrong username or password" in page.get_by_role("alert").inner_text()
     assert "/login" in page.url
     screenshot(page, "login-error")
 
