@@ -6,7 +6,7 @@ from flask import jsonify, request
 from oneapi.api import bp
 from oneapi.api._helpers import fail, json_body, ok, page_args, service_errors
 from oneapi.auth import admin_required
-from oneapi.services import channel_types, channels
+from oneapi.services import channel_balance, channel_checks, channel_types, channels
 from oneapi.services.channels import channel_to_dict
 
 _MODEL_CREATED = 1626777600  # the fixed "created" the original reports for every model
@@ -47,31 +47,37 @@ def list_all_models():
 @bp.get("/channel/test")
 @admin_required
 def test_all_channels():
-    return fail("批量测试渠道暂不支持 (channel tests are not supported yet)")
+    """Starts testing every channel (``scope=disabled``: only disabled ones) in the background."""
+    scope = "disabled" if request.args.get("scope") == "disabled" else "all"
+    if not channel_checks.start_test_all(scope):
+        return fail("测试已在运行中")
+    return ok()
 
 
 @bp.get("/channel/test/<channel_id>")
 @admin_required
 @service_errors
 def test_channel(channel_id):
-    channels.get_channel(channel_id)
-    return jsonify({"success": False, "message": "渠道测试暂不支持 (channel tests are not supported yet)",
-                    "time": 0.0, "modelName": request.args.get("model", "")})
+    channel = channels.get_channel(channel_id)
+    model_name, success, message, seconds = channel_checks.test_one(channel, request.args.get("model") or None)
+    return jsonify({"success": success, "message": message, "time": round(seconds, 3) if success else 0.0,
+                    "modelName": model_name})
 
 
 @bp.get("/channel/update_balance")
 @admin_required
 def update_all_balances():
-    return fail("余额查询暂不支持 (balance updates are not supported yet)")
+    if not channel_checks.start_balance_all():
+        return fail("余额更新已在运行中")
+    return ok()
 
 
 @bp.get("/channel/update_balance/<channel_id>")
 @admin_required
 @service_errors
 def update_balance(channel_id):
-    channel = channels.get_channel(channel_id)
-    return jsonify({"success": False, "message": "余额查询暂不支持 (balance updates are not supported yet)",
-                    "balance": float(channel.balance or 0)})
+    balance = channel_balance.update_balance(channels.get_channel(channel_id))
+    return jsonify({"success": True, "message": "", "balance": balance})
 
 
 @bp.get("/channel/<channel_id>")

@@ -1,6 +1,10 @@
 """Channels: keys never shown, abilities rebuilt exactly on every change, GORM-style partial updates."""
 from __future__ import annotations
 
+import re
+
+import responses
+
 from tests.integration.api.conftest import call, failure, ok_data
 from tests.support import dbs
 
@@ -111,11 +115,77 @@ def test_model_lists(original_client):
     assert set(by_type) == {str(i) for i in range(1, 58)}
 
 
-def test_test_and_balance_routes_answer_clearly(original_client):
-    c = original_client
-    status, body = call(c, "GET", "/api/channel/test/1?model=gpt-4o", "admin")
-    assert status == 200 and body["success"] is False and body["modelName"] == "gpt-4o" and "time" in body
+def test_channel_test_route(sqlite_client, sqlite_original):
+    c = sqlite_client
+    reply = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
+             "choices": [{"index": 0, "message": {"role": "assistant", "content": "gpt-4o-mini"},
+                          "finish_reason": "stop"}],
+             "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8}}
+    with responses.RequestsMock() as upstream:
+        upstream.post("https://api.openai.com/v1/chat/completions", json=reply)
+        status, body = call(c, "GET", "/api/channel/test/1", "admin")
+        assert status == 200 and body["success"] is True, body
+        assert body["message"] == "gpt-4o-mini" and body["modelName"] == "gpt-4o-mini" and body["time"] >= 0
+        sent = upstream.calls[0].request
+        assert sent.headers["Authorization"] == "Bearer sk-proj-FIXTUREfakeOpenAIkey0000000000000000000000000001"
+    assert dbs.raw_query(sqlite_original, "SELECT test_time > 1740049200 FROM channels WHERE id = 1")[0][0] == 1
+    # a fatal upstream error disables the channel (AutomaticDisableChannelEnabled is on in the fixture)
+    with responses.RequestsMock() as upstream:
+        upstream.post("https://api.openai.com/v1/chat/completions", status=401,
+                      json={"error": {"message": "Incorrect API key provided", "type": "invalid_request_error",
+                                      "code": "invalid_api_key"}})
+        body = call(c, "GET", "/api/channel/test/1?model=gpt-4o", "admin")[1]
+    assert body["success"] is False and body["modelName"] == "gpt-4o" and body["time"] == 0.0
+    assert "sk-proj" not in body["message"]
+    assert ok_data(c, "GET", "/api/channel/1", "admin")["status"] == 3
+    assert set(_abilities(sqlite_original, 1)) == {(g, m, False, 10) for g in ("default", "vip") for m in
+                                                   ("gpt-4o-mini", "gpt-4o", "gpt-3.5-turbo", "text-embedding-3-small")}
     assert failure(c, "GET", "/api/channel/test/99", "admin") == "渠道不存在"
-    status, body = call(c, "GET", "/api/channel/update_balance/1", "admin")
-    assert body["success"] is False and body["balance"] == 42.37
     assert failure(c, "GET", "/api/channel/test", "alice") == "无权进行此操作，权限不足"
+
+
+def test_balance_routes(sqlite_client, sqlite_original):
+    c = sqlite_client
+    with responses.RequestsMock() as upstream:
+        upstream.get("https://api.openai.com/v1/dashboard/billing/subscription",
+                     json={"hard_limit_usd": 100, "has_payment_method": True})
+        upstream.get(re.compile(r"https://api\.openai\.com/v1/dashboard/billing/usage\?start_date=.*"),
+                     json={"total_usage": 1250})
+        upstream.get("https://api.deepseek.com/user/balance",
+                     json={"is_available": True, "balance_infos": [{"currency": "USD", "total_balance": "1"},
+                                                                   {"currency": "CNY", "total_balance": "110.50"}]})
+        status, body = call(c, "GET", "/api/channel/update_balance/1", "admin")
+        assert status == 200 and body == {"success": True, "message": "", "balance": 87.5}
+        assert call(c, "GET", "/api/channel/update_balance/5", "admin")[1]["balance"] == 110.5
+    rows = dbs.raw_query(sqlite_original, "SELECT id, balance, balance_updated_time > 1740000000 FROM channels "
+                                          "WHERE id IN (1, 5) ORDER BY id")
+    assert rows == [(1, 87.5, 1), (5, 110.5, 1)]
+    assert failure(c, "GET", "/api/channel/update_balance/3", "admin") == "尚未实现"
+    with responses.RequestsMock() as upstream:
+        upstream.get("https://api.deepseek.com/user/balance", status=401, json={"error": "bad key"})
+        assert "401" in failure(c, "GET", "/api/channel/update_balance/5", "admin")
+    assert failure(c, "GET", "/api/channel/update_balance/1", "alice") == "无权进行此操作，权限不足"
+
+
+def test_bulk_test_runs_once_in_the_background(sqlite_client, monkeypatch):
+    import threading
+    import time
+
+    from oneapi.services import channel_checks, channel_health
+    release, scopes = threading.Event(), []
+
+    def fake_test_all(scope="all"):
+        scopes.append(scope)
+        release.wait(5)
+
+    monkeypatch.setattr(channel_health, "test_all_channels", fake_test_all)
+    ok_data(sqlite_client, "GET", "/api/channel/test?scope=disabled", "admin")
+    assert failure(sqlite_client, "GET", "/api/channel/test", "admin") == "测试已在运行中"
+    release.set()
+    deadline = time.time() + 5
+    while channel_checks.is_running("test") and time.time() < deadline:
+        time.sleep(0.01)
+    ok_data(sqlite_client, "GET", "/api/channel/test", "admin")
+    while channel_checks.is_running("test") and time.time() < deadline:
+        time.sleep(0.01)
+    assert scopes == ["disabled", "all"]
