@@ -137,3 +137,26 @@ def test_fragment_really_splits_writes(emu):
             data += chunk
     # chunked framing: the single event arrives as three HTTP chunks, the last one just "\n"
     assert b"\r\n1\r\n\n\r\n" in data
+
+
+def test_broken_conversations_are_rejected_like_the_real_apis(emu, oai):
+    call = {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}
+    with pytest.raises(openai.BadRequestError) as info:  # tool call never answered
+        oai.chat.completions.create(model="m", messages=[
+            {"role": "user", "content": "x"}, {"role": "assistant", "tool_calls": [call]},
+            {"role": "user", "content": "y"}])
+    assert "call_1" in info.value.body["message"]
+    with pytest.raises(openai.BadRequestError):  # tool answer without a call
+        oai.chat.completions.create(model="m", messages=[
+            {"role": "user", "content": "x"}, {"role": "tool", "tool_call_id": "call_9", "content": "r"}])
+    with pytest.raises(openai.BadRequestError):
+        oai.responses.create(model="m", input=[{"role": "user", "content": "x"},
+                                               {"type": "function_call_output", "call_id": "c9", "output": "r"}])
+    with pytest.raises(anthropic.BadRequestError) as info:
+        anthropic_client(emu.url).messages.create(model="c", max_tokens=9, messages=[
+            {"role": "system", "content": "s"}, {"role": "user", "content": "x"}])
+    assert "system" in info.value.body["error"]["message"]
+    gem = gemini_client(emu.url)
+    with pytest.raises(genai_errors.ClientError):
+        gem.models.generate_content(model="g", contents=[types.Content(role="assistant", parts=[
+            types.Part(text="x")])])

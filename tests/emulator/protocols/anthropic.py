@@ -42,6 +42,11 @@ def parse_messages(ctx, body):
 
     previous_tool_ids = set()
     for m_index, message in enumerate(messages):
+        role = message.get("role")
+        if role == "system":
+            raise ApiError(400, "bad_request", 'messages: Unexpected role "system". The Messages API accepts a '
+                           'top-level `system` parameter, not "system" as an input message role.')
+        require(role in ("user", "assistant"), f"messages.{m_index}.role: Input should be 'user' or 'assistant'")
         content = message.get("content")
         blocks = [{"type": "text", "text": content}] if isinstance(content, str) else (content or [])
         tool_ids = set()

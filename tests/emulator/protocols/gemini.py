@@ -47,6 +47,7 @@ def parse_generate(ctx, body, model):
     system = field(body, "systemInstruction")
     prompt.system = _parts_text(field(system, "parts")) if isinstance(system, dict) else (system or "")
     for content in contents:
+        require(content.get("role", "user") in ("user", "model", "function"), "Please use a valid role: user, model.")
         parts = field(content, "parts") or []
         text = _parts_text(parts)
         prompt.texts.append(text)

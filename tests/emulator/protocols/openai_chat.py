@@ -15,6 +15,7 @@ def parse_chat(ctx, body):
     require(body.get("model"), "you must provide a model parameter", "model")
     messages = body.get("messages")
     require(isinstance(messages, list) and messages, "[] is too short - 'messages'", "messages")
+    _check_message_sequence(messages)
     prompt = Prompt(model=body["model"])
     systems = []
     for message in messages:
@@ -52,6 +53,35 @@ def parse_chat(ctx, body):
     stop = body.get("stop")
     prompt.stop = [stop] if isinstance(stop, str) else (stop or [])
     return prompt
+
+
+ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
+
+
+def _check_message_sequence(messages):
+    """The real API's checks that catch broken conversions: known roles, and every assistant tool call
+    answered by tool messages right after it (and no tool message without such a call)."""
+    pending = set()
+    for index, message in enumerate(messages):
+        role = message.get("role")
+        require(role in ROLES, f"Invalid value: '{role}'. Supported values are: 'system', 'assistant', 'user', "
+                               "'function', 'tool', and 'developer'.", f"messages[{index}].role")
+        if role == "tool":
+            call_id = message.get("tool_call_id")
+            require(call_id, "Missing parameter 'tool_call_id': messages with role 'tool' must have a "
+                             "'tool_call_id'.", f"messages[{index}].tool_call_id")
+            require(call_id in pending, "Invalid parameter: messages with role 'tool' must be a response to a "
+                                        "preceeding message with 'tool_calls'.", f"messages[{index}].role")
+            pending.discard(call_id)
+            continue
+        require(not pending, "An assistant message with 'tool_calls' must be followed by tool messages responding "
+                             "to each 'tool_call_id'. The following tool_call_ids did not have response messages: "
+                             + ", ".join(sorted(pending)), f"messages[{index}].role")
+        if role == "assistant":
+            pending = {c.get("id") for c in message.get("tool_calls") or []}
+    require(not pending, "An assistant message with 'tool_calls' must be followed by tool messages responding to "
+                         "each 'tool_call_id'. The following tool_call_ids did not have response messages: "
+                         + ", ".join(sorted(pending)), "messages")
 
 
 def _tool_choice(choice):

@@ -23,6 +23,14 @@ def parse_responses(ctx, body, store):
                            param="previous_response_id")
         prompt.texts += [text_of(i.get("content")) for i in previous["input_items"]]
         prompt.texts += [_output_item_text(i) for i in previous["response"]["output"]]
+    known_calls = {i.get("call_id") for i in items if i.get("type") == "function_call"}
+    if previous_id:
+        known_calls |= {o.get("call_id") for o in store[previous_id]["response"]["output"]
+                        if o.get("type") == "function_call"}
+    for item in items:
+        if item.get("type") == "function_call_output":
+            require(item.get("call_id") in known_calls,
+                    f"No tool call found for function call output with call_id {item.get('call_id')}.", "input")
     systems = [body["instructions"]] if isinstance(body.get("instructions"), str) else []
     for item in items:
         kind = item.get("type", "message")
