@@ -79,6 +79,11 @@ def azure_v1_chat(ctx):
         "prompt_filter_results": PROMPT_FILTER, "choice": {"content_filter_results": FILTER_RESULTS}})
 
 
+@route("POST", r"/openai/v1/embeddings", "azure")
+def azure_v1_embeddings(ctx):
+    return openai_misc.handle_embeddings(ctx, ctx.json)
+
+
 # ---- vendor aliases -------------------------------------------------------------------------------
 
 @route("POST", r"/v1beta/openai/chat/completions", "openai")   # Gemini's OpenAI-compatible endpoint
