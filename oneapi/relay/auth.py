@@ -50,7 +50,9 @@ def presented_key() -> str:
 
 
 def client_ip() -> str:
-    return request.remote_addr or ""
+    """The caller's address; forwarding headers count only behind a local or private proxy."""
+    from oneapi.ops.ratelimit import client_ip as forwarded_client_ip
+    return forwarded_client_ip()
 
 
 def ip_in_subnets(ip: str, subnets: str) -> bool:

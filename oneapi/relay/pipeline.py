@@ -90,7 +90,10 @@ def _relay(caller: Caller, rr: RelayRequest) -> Response:
 
 def _attempt(caller: Caller, rr: RelayRequest, channel) -> Response:
     model = prep.mapped_model(channel, rr.model)
-    prepared = prep.prepare(rr, channel, model)
+    try:
+        prepared = prep.prepare(rr, channel, model)
+    except RelayError as err:  # this channel cannot serve the request (type or endpoint): try another
+        raise AttemptFailed(err, retryable=True) from err
     meter = metering.Meter(g.request_id, caller, channel, rr.model, model, rr.stream,
                            started_at=getattr(g, "start_time", time.time()))
     meter.reserve(metering.count_prompt(rr.json, rr.raw if not rr.is_multipart else b"", model, rr.mode),

@@ -211,3 +211,8 @@ def start_jobs(cfg) -> None:
     if cfg.channel_test_frequency > 0 and cfg.is_master:
         from oneapi.services import scheduler
         scheduler.every(cfg.channel_test_frequency * 60, test_all_channels, "channel-test")
+
+
+def test_model_for(channel, model: str | None = None) -> str:
+    """The model a channel test uses: ``model``, else the channel's testing_model, else its first model."""
+    return _test_model(channel, model)
