@@ -52,6 +52,7 @@ def test_v1_responses(emu, fresh):
     assert created.output_text == "echo: hello azure"
     assert client.responses.retrieve(created.id).id == created.id
     assert fresh.requests()[0]["api_path"] == "/openai/v1/responses"
+    assert len(client.embeddings.create(model="emb", input="x", encoding_format="float").data[0].embedding) == 16
 
 
 def test_vendor_aliases(emu):
