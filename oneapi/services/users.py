@@ -137,17 +137,26 @@ def register(data: dict[str, Any]) -> User:
     username = _check_username(data.get("username"))
     password = _check_password(data.get("password"))
     email = as_str(data.get("email"), "email", default="", max_len=EMAIL_MAX)
+    verified_email = ""
     if options.get_bool("EmailVerificationEnabled"):
-        if not email or not data.get("verification_code"):
+        from oneapi.services import verification
+        code = data.get("verification_code")
+        if not email or not code:
             raise ServiceError("管理员开启了邮箱验证，请输入邮箱地址和验证码")
-        raise ServiceError("验证码错误或已过期")  # e-mail codes are not issued by this gateway yet
+        if not isinstance(code, str) or not verification.verify_code(email, code, verification.EMAIL_VERIFICATION):
+            raise ServiceError("验证码错误或已过期")
+        verified_email = email
     aff = data.get("aff_code")
     inviter_id = 0
     if isinstance(aff, str) and aff:
         inviter = User.select(User.id, User.aff_code).where(User.aff_code == aff).first()
         if inviter is not None and inviter.aff_code == aff:
             inviter_id = inviter.id
-    return create_user(username, password, username, inviter_id=inviter_id)
+    user = create_user(username, password, username, inviter_id=inviter_id, email=verified_email)
+    if verified_email:
+        from oneapi.services import verification
+        verification.delete_code(verified_email, verification.EMAIL_VERIFICATION)
+    return user
 
 
 def create_user(username: str, password: str, display_name: str = "", *, inviter_id: int = 0,

@@ -1,0 +1,74 @@
+"""E-mail verification, password reset and the OAuth entry points (/api/verification, /api/reset_password,
+/api/user/reset, /api/oauth/...). Third-party sign-in is not offered by this gateway: the routes answer as the
+original does when a provider is switched off, or say that it is not supported."""
+from __future__ import annotations
+
+import secrets
+
+from flask import g, request, session
+
+from oneapi.api import bp
+from oneapi.api._helpers import fail, json_body, ok, service_errors
+from oneapi.auth import user_required
+from oneapi.services import verification
+from oneapi.services.options import options
+
+_PROVIDERS = {  # route name -> (option that enables it, the original's message when it is off)
+    "github": ("GitHubOAuthEnabled", "管理员未开启通过 GitHub 登录以及注册"),
+    "oidc": ("OidcEnabled", "管理员未开启通过 OIDC 登录以及注册"),
+    "lark": ("LarkClientId", "管理员未开启通过飞书登录以及注册"),
+    "wechat": ("WeChatAuthEnabled", "管理员未开启通过微信登录以及注册"),
+}
+
+
+@bp.get("/verification")
+@service_errors
+def send_email_verification():
+    verification.send_verification(request.args.get("email", ""))
+    return ok()
+
+
+@bp.get("/reset_password")
+@service_errors
+def send_password_reset():
+    verification.send_password_reset(request.args.get("email", ""))
+    return ok()
+
+
+@bp.post("/user/reset")
+@service_errors
+def reset_password():
+    data = json_body()
+    return ok(verification.reset_password(data.get("email"), data.get("token")))
+
+
+@bp.get("/oauth/email/bind")
+@user_required
+@service_errors
+def bind_email():
+    verification.bind_email(g.user, request.args.get("email", ""), request.args.get("code", ""))
+    return ok()
+
+
+@bp.get("/oauth/state")
+def oauth_state():
+    state = secrets.token_urlsafe(9)[:12]
+    session["oauth_state"] = state
+    return ok(state)
+
+
+@bp.get("/oauth/wechat/bind")
+@user_required
+def bind_wechat():
+    return fail(_PROVIDERS["wechat"][1] if not options.get_bool("WeChatAuthEnabled") else "暂不支持微信账户绑定")
+
+
+@bp.get("/oauth/<provider>")
+def oauth_login(provider: str):
+    if provider not in _PROVIDERS:
+        return fail("无效的参数")
+    switch, off_message = _PROVIDERS[provider]
+    enabled = options.get(switch).strip() if switch == "LarkClientId" else options.get_bool(switch)
+    if not enabled:
+        return fail(off_message)
+    return fail("暂不支持通过第三方账户登录，请使用用户名和密码登录")

@@ -1,0 +1,80 @@
+"""E-mail verification on sign-up, password reset by e-mail, e-mail binding, and the OAuth entry points."""
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.integration.api.conftest import failure, ok_data
+
+
+@pytest.fixture
+def outbox(monkeypatch):
+    from oneapi.services import mailer
+    sent = []
+    monkeypatch.setattr(mailer, "send", lambda subject, to, html: sent.append((subject, to, html)))
+    return sent
+
+
+def test_sign_up_with_email_verification(sqlite_client, outbox):
+    c = sqlite_client
+    ok_data(c, "PUT", "/api/option/", "root", json={"key": "EmailVerificationEnabled", "value": "true"})
+    assert failure(c, "GET", "/api/verification?email=alice@example.com") == "邮箱地址已被占用"
+    assert failure(c, "GET", "/api/verification?email=not-an-address") == "无效的参数"
+    ok_data(c, "GET", "/api/verification?email=carol@example.com")
+    subject, to, html = outbox[-1]
+    assert to == "carol@example.com" and subject == "One API邮箱验证邮件"
+    code = re.search(r"<strong>(\w+)</strong>", html).group(1)
+    form = {"username": "carol", "password": "CarolPass123", "email": "carol@example.com"}
+    assert failure(c, "POST", "/api/user/register", json=form) == "管理员开启了邮箱验证，请输入邮箱地址和验证码"
+    assert failure(c, "POST", "/api/user/register", json={**form, "verification_code": "nope"}) == "验证码错误或已过期"
+    ok_data(c, "POST", "/api/user/register", json={**form, "verification_code": code})
+    me = ok_data(c, "POST", "/api/user/login", json={"username": "carol", "password": "CarolPass123"})
+    assert ok_data(c, "GET", "/api/user/self")["email"] == "carol@example.com" and me["id"] == 5
+    # the code is used up
+    assert failure(c, "POST", "/api/user/register",
+                   json={**form, "username": "carol2", "verification_code": code}) == "验证码错误或已过期"
+
+
+def test_domain_whitelist(sqlite_client, outbox):
+    c = sqlite_client
+    ok_data(c, "PUT", "/api/option/", "root", json={"key": "EmailDomainWhitelist", "value": "example.org"})
+    ok_data(c, "PUT", "/api/option/", "root", json={"key": "EmailDomainRestrictionEnabled", "value": "true"})
+    assert "白名单" in failure(c, "GET", "/api/verification?email=x@gmail.com")
+    ok_data(c, "GET", "/api/verification?email=x@example.org")
+    assert len(outbox) == 1
+
+
+def test_password_reset_by_email(sqlite_client, outbox):
+    c = sqlite_client
+    assert failure(c, "GET", "/api/reset_password?email=nobody@example.com") == "该邮箱地址未注册"
+    ok_data(c, "GET", "/api/reset_password?email=alice@example.com")
+    link = re.search(r"href='([^']+)'", outbox[-1][2]).group(1)
+    query = parse_qs(urlparse(link).query)
+    assert urlparse(link).path == "/user/reset" and query["email"] == ["alice@example.com"]
+    assert failure(c, "POST", "/api/user/reset", json={"email": "alice@example.com", "token": "bad"}) \
+        == "重置链接非法或已过期"
+    password = ok_data(c, "POST", "/api/user/reset", json={"email": "alice@example.com", "token": query["token"][0]})
+    assert len(password) == 12
+    assert ok_data(c, "POST", "/api/user/login", json={"username": "alice", "password": password})["id"] == 3
+    assert failure(c, "POST", "/api/user/reset", json={"email": "alice@example.com", "token": query["token"][0]})
+    assert failure(c, "POST", "/api/user/reset", json={"email": 1})
+
+
+def test_bind_email(sqlite_client, outbox):
+    c = sqlite_client
+    ok_data(c, "GET", "/api/verification?email=bob@example.net")
+    code = re.search(r"<strong>(\w+)</strong>", outbox[-1][2]).group(1)
+    assert failure(c, "GET", "/api/oauth/email/bind?email=bob@example.net&code=zzz", "bob") == "验证码错误或已过期"
+    ok_data(c, "GET", f"/api/oauth/email/bind?email=bob@example.net&code={code}", "bob")
+    assert ok_data(c, "GET", "/api/user/self", "bob")["email"] == "bob@example.net"
+
+
+def test_unconfigured_smtp_and_oauth(sqlite_client):
+    c = sqlite_client
+    assert failure(c, "GET", "/api/verification?email=new@example.com") == "SMTP 服务器未配置"
+    assert failure(c, "GET", "/api/oauth/github?code=x") == "管理员未开启通过 GitHub 登录以及注册"
+    assert failure(c, "GET", "/api/oauth/wechat?code=x") == "管理员未开启通过微信登录以及注册"
+    assert failure(c, "GET", "/api/oauth/unknown") == "无效的参数"
+    assert len(ok_data(c, "GET", "/api/oauth/state")) == 12
