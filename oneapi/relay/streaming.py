@@ -17,8 +17,7 @@ log = logging.getLogger(__name__)
 
 KEEPALIVE_SECONDS = 15.0
 KEEPALIVE_FRAME = b": keep-alive\n\n"
-HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no",
-           "Connection": "keep-alive"}
+HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 class SSESplitter:

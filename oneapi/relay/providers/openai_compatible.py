@@ -108,6 +108,8 @@ def request_target(vendor: Vendor, base: str, path: str, model: str, key: str, c
     headers.update(dict(vendor.extra_headers))
     if vendor.url_style == "azure":
         task = _strip_v1(route).lstrip("/")
+        if task == "responses" or task.startswith("responses/"):  # Azure's v1 API: no deployment path
+            return f"{base}/openai/v1/{task}" + (f"?{query}" if query else ""), headers
         if base.startswith(_CLOUDFLARE_GATEWAY):
             url = f"{base}/{azure_deployment(model)}/{task}"
         else:

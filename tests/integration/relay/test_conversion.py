@@ -139,3 +139,18 @@ def test_upstream_error_in_client_format(gw, emu):
     assert "(request id: " in body["error"]["message"]
     unauth = gw.client.post("/v1/messages", json={"model": "x"}, headers={"x-api-key": "sk-nope"})
     assert unauth.status_code == 401 and unauth.get_json()["type"] == "error"
+
+
+def test_azure_channel_against_the_emulator(gw, emu):
+    from tests.integration.relay.conftest import ADMIN_KEY
+    gw.point_channels(c2=emu.url)
+    resp = gw.chat(model="gpt-4o", key=f"{ADMIN_KEY}-2")
+    assert resp.status_code == 200, resp.data
+    req = emu.requests()[-1]
+    assert req["api_path"] == "/openai/deployments/gpt-4o-2024-08-06/chat/completions"
+    assert req["query"]["api-version"] == "2024-03-01-preview" and req["headers"]["api-key"]
+    stream = gw.chat(model="gpt-4o-mini", key=f"{ADMIN_KEY}-2", stream=True)
+    assert stream.status_code == 200 and _sse(stream)[-1][1] == "[DONE]"
+    resp = gw.post("/v1/responses", {"model": "gpt-4o-mini", "input": "hello"}, key=f"{ADMIN_KEY}-2")
+    assert resp.status_code == 200, resp.data
+    assert emu.requests()[-1]["api_path"] == "/openai/v1/responses"

@@ -50,6 +50,8 @@ def test_azure_deployment_url_version_and_header():
     ch = channel(3, "https://res.openai.azure.com", config='{"api_version": "2025-01-01"}')
     assert providers.target(ch, "/v1/embeddings", "text-embedding-3-small").url.endswith(
         "/openai/deployments/text-embedding-3-small/embeddings?api-version=2025-01-01")
+    # Responses go to Azure's v1 API, which has no deployment in the path
+    assert providers.target(ch, "/v1/responses", "gpt-4o").url == "https://res.openai.azure.com/openai/v1/responses"
     # the config wins over the legacy `other` column
     ch = channel(3, "https://r.example", config='{"api_version": "2025-01-01"}', other="2023-05-15")
     assert "api-version=2025-01-01" in providers.target(ch, "/v1/chat/completions", "gpt-4o").url
