@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 import requests
 
 from oneapi.tools.matrix_answers import READERS, Answer, Broken, iter_sse
-from oneapi.tools.matrix_judge import VARIANTS, Variant, judge, select
+from oneapi.tools.matrix_judge import Variant, judge, select
 
 DEFAULT_MODELS = ["gpt-4o-mini", "gpt-5-mini", "claude-haiku-4-5", "gemini-2.5-flash", "openai/gpt-oss-20b",
                   "deepseek-chat", "grok-4-1-fast-non-reasoning", "azure-gpt-5-nano"]
