@@ -39,7 +39,7 @@ ZH: dict[str, str] = {
     # dashboard and reports
     "Remaining quota": "剩余额度", "Used quota": "已用额度", "Requests": "请求数", "all time": "累计",
     "Cost, last {n} days": "近 {n} 天花费", "{n} requests": "{n} 次请求", "{n} tokens": "{n} tokens",
-    "Usage": "用量", "Period": "时间范围", "Last {n} days": "近 {n} 天", "Cost": "花费",
+    "Usage": "用量", "Token count": "Token 数", "Period": "时间范围", "Last {n} days": "近 {n} 天", "Cost": "花费",
     "No usage in this period": "该时间段内没有用量", "Top models": "热门模型", "Full reports": "完整报表",
     "Model": "模型", "Share": "占比",
     "No requests in this period yet. Create a token and send your first request.":

@@ -25,7 +25,7 @@
       if (abs >= 1e9) s = (v / 1e9).toFixed(1).replace(/\.0$/, "") + "B";
       else if (abs >= 1e6) s = (v / 1e6).toFixed(1).replace(/\.0$/, "") + "M";
       else if (abs >= 1e3) s = (v / 1e3).toFixed(1).replace(/\.0$/, "") + "k";
-      else if (kind === "usd" && abs > 0 && abs < 1) s = v.toFixed(abs < 0.01 ? 4 : 2);
+      else if (abs > 0 && abs < 1) s = String(Number(v.toPrecision(2)));
       else s = (Math.round(v * 100) / 100).toString();
       return (kind === "usd" ? (prefix || "$") : "") + s;
     };

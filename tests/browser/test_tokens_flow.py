@@ -33,6 +33,9 @@ def test_create_token_copy_key_and_toggle(page):
     page.get_by_role("button", name="Create token").click()
     key = page.get_by_test_id("new-token-key").inner_text()
     assert re.fullmatch(r"sk-[A-Za-z0-9]{48}", key)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.locator("tr", has_text="browser-token").get_by_role("button", name="Copy key of browser-token").click()
+    assert page.evaluate("navigator.clipboard.readText()") == key  # one click copies the whole sk- key
     screenshot(page, "tokens")
     row = page.locator("tr", has_text="browser-token")
     assert "$2.50" in row.inner_text()
