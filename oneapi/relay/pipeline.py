@@ -14,9 +14,9 @@ import requests
 from flask import Response, g, stream_with_context
 
 from oneapi.models.constants import CHANNEL_ENABLED
-from oneapi.relay import metering, prepare as prep, streaming, upstream
+from oneapi.relay import metering, prepare as prep, responses_state, streaming, upstream
 from oneapi.relay.auth import Caller
-from oneapi.relay.errors import RelayError, error_body, error_response
+from oneapi.relay.errors import RelayError, error_response
 from oneapi.relay.formats.errors import decode_any
 from oneapi.relay.request import RelayRequest
 from oneapi.services import channel_health, routing
@@ -179,7 +179,9 @@ def _deliver_body(rr: RelayRequest, prepared: prep.Prepared, resp, meter: meteri
         from oneapi.relay.formats import CODECS
         answer = CODECS[prepared.provider_format].decode_response(orjson.loads(content))
         usage = metering.UsageNumbers.from_ir(answer.usage) if getattr(answer, "usage", None) else None
-        content = orjson.dumps(CODECS[prepared.client_format].encode_response(answer, prepared.ir_request))
+        encoded = CODECS[prepared.client_format].encode_response(answer, prepared.ir_request)
+        responses_state.remember(rr, prepared, encoded)
+        content = orjson.dumps(encoded)
         content_type = "application/json"
         meter.settle(usage, delivered_text=answer.text, system_prompt_reset=prepared.system_prompt_reset)
     elif content_type.startswith("application/json"):
@@ -210,7 +212,7 @@ def _settle_json(rr: RelayRequest, prepared: prep.Prepared, meter: metering.Mete
 
 def _deliver_stream(rr: RelayRequest, prepared: prep.Prepared, resp, meter: metering.Meter) -> Response:
     from oneapi.relay import stream_processors
-    processor = stream_processors.for_request(rr, prepared)
+    processor = responses_state.watch_stream(rr, prepared, stream_processors.for_request(rr, prepared))
 
     def finished(client_gone: bool) -> None:
         if client_gone:
@@ -223,7 +225,3 @@ def _deliver_stream(rr: RelayRequest, prepared: prep.Prepared, resp, meter: mete
     body = streaming.pump(resp, processor.on_event, processor.on_end, processor.on_error, finished)
     return Response(stream_with_context(body), status=200, headers=dict(streaming.HEADERS))
 
-
-def error_frame(message: str) -> bytes:
-    return b"data: " + orjson.dumps(error_body(RelayError(502, message, "upstream_error", "stream_error"))) + \
-        b"\n\ndata: [DONE]\n\n"
