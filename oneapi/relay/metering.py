@@ -88,13 +88,14 @@ class Meter:
     done: bool = False
 
     media_quota: int | None = None
+    background: bool = False  # Responses API background request (usage only arrives at the end)
 
     def _context(self):
         token, user, ch = self.caller.token, self.caller.user, self.channel
         return ledger.RelayContext(
             self.request_id, user.id, user.username, user.group, token.id, token.name, token.key,
             token.unlimited_quota, ch.id, ch.type, getattr(ch, "model_configs", None) or "",
-            self.requested_model, self.model, self.is_stream, self.started_at)
+            self.requested_model, self.model, self.is_stream, self.started_at, background=self.background)
 
     def reserve(self, prompt_tokens: int, max_tokens: int | None, rr=None) -> None:
         self.prompt_estimate = prompt_tokens
