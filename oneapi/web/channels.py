@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 
@@ -254,20 +253,40 @@ def channels_test(channel_id: int):
 @admin_page
 def channels_test_all():
     """Tests run in the background (they can take a while); response times appear in the list."""
-    from flask import current_app
-    app = current_app._get_current_object()
-
-    def run():
-        from oneapi.db import close_request_connections
-        with app.app_context():
-            try:
-                _health().test_all_channels("all")
-            except Exception:  # noqa: BLE001 - a background job must not die silently
-                log.exception("testing all channels failed")
-            finally:
-                close_request_connections()
-
-    threading.Thread(target=run, name="web-test-all-channels", daemon=True).start()
-    flash(_("Testing every channel in the background. Reload the page in a moment to see response times."),
-          "info")
+    from oneapi.services import channel_checks
+    if channel_checks.start_test_all("all"):
+        flash(_("Testing every channel in the background. Reload the page in a moment to see response times."),
+              "info")
+    else:
+        flash(_("A test of all channels is already running."), "warning")
     return redirect(url_for("web.channels"))
+
+
+@bp.post("/channel/update-balances")
+@admin_page
+def channels_update_balances():
+    from oneapi.services import channel_checks
+    if channel_checks.start_balance_all():
+        flash(_("Refreshing balances in the background. Reload the page in a moment."), "info")
+    else:
+        flash(_("A balance refresh is already running."), "warning")
+    return redirect(url_for("web.channels"))
+
+
+@bp.post("/channel/<int:channel_id>/balance")
+@admin_page
+def channels_balance(channel_id: int):
+    from oneapi.services import channel_balance
+    channel, err = call(channels_service().get_channel, channel_id)
+    balance = None
+    if channel is not None:
+        try:
+            balance, err = call(channel_balance.update_balance, channel)
+        except Exception as exc:  # noqa: BLE001 - the provider's answer may be anything; show it, do not crash
+            balance, err = None, f"{type(exc).__name__}: {exc}"
+    text = f"${balance:,.2f}" if balance is not None else _("Failed")
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"success": balance is not None, "message": text, "detail": err or ""})
+    flash(_("Balance of {name}: {result}", name=channel.name if channel else channel_id,
+            result=text + (f" — {err}" if err else "")), "error" if err else "success")
+    return redirect_back("web.channels")

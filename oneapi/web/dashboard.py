@@ -7,6 +7,7 @@ from collections import defaultdict
 from flask import g, render_template, request
 
 from oneapi.services import web_support
+from oneapi.services.options import options
 from oneapi.web import bp, formatting
 from oneapi.web.access import user_page
 
@@ -45,7 +46,8 @@ def dashboard():
     since = web_support.day_start() - (days - 1) * 86400
     series = daily_series(web_support.consume_by_day_and_model(since, user_id=g.user.id), days)
     return render_template("dashboard.html", user=g.user, days=days, periods=PERIODS, series=series,
-                           cost_chart=cost_chart(series["labels"], series["quota"]))
+                           cost_chart=cost_chart(series["labels"], series["quota"]),
+                           notice=options.get("Notice"))
 
 
 def cost_chart(labels: list[str], quotas: list[int]) -> dict:

@@ -109,7 +109,11 @@ ZH: dict[str, str] = {
     "{n} channel(s) created.": "已创建 {n} 个渠道。", "Channel saved.": "渠道已保存。", "Channel enabled.": "渠道已启用。",
     "Channel disabled.": "渠道已禁用。", "Channel deleted.": "渠道已删除。",
     "{n} disabled channel(s) deleted.": "已删除 {n} 个禁用的渠道。", "{s:.2f} s": "{s:.2f} 秒", "Failed": "失败",
-    "Test of {name}: {result}": "测试 {name}：{result}",
+    "Test of {name}: {result}": "测试 {name}：{result}", "Update balances": "更新余额",
+    "Refresh balance": "刷新余额", "Balance of {name}: {result}": "{name} 的余额：{result}",
+    "A test of all channels is already running.": "已有一个全部渠道测试正在进行。",
+    "Refreshing balances in the background. Reload the page in a moment.": "正在后台刷新余额，请稍后刷新页面。",
+    "A balance refresh is already running.": "余额刷新已在进行中。",
     "Testing every channel in the background. Reload the page in a moment to see response times.":
         "正在后台测试所有渠道，稍后刷新页面即可看到响应时间。",
     # users

@@ -172,3 +172,24 @@ def test_language_switch_to_chinese(root):
     assert response.headers["Location"] == "/token"
     page = root.get("/token").get_data(as_text=True)
     assert "令牌" in page and 'lang="zh-CN"' in page
+
+
+def test_channel_test_and_balance_answer_json_for_the_page_script(root, web_app):
+    from oneapi.models import Channel
+    root.post("/channel/new", {**CHANNEL, "key": "k1"})  # base URL points at a closed port
+    with web_app.app_context():
+        cid = Channel.get().id
+    headers = {"Accept": "application/json"}
+    tested = root.post(f"/channel/{cid}/test", headers=headers).get_json()
+    assert tested["success"] is False and tested["message"] == "Failed" and tested["detail"]
+    balance = root.post(f"/channel/{cid}/balance", headers=headers).get_json()
+    assert balance["success"] is False and balance["detail"]
+    with web_app.app_context():
+        assert Channel.get_by_id(cid).test_time > 0  # the test was recorded
+
+
+def test_notice_is_shown_on_the_dashboard(root, web_app):
+    from oneapi.services.options import options
+    with web_app.app_context():
+        options.update("Notice", "<b>Maintenance tonight</b>")
+    assert "<b>Maintenance tonight</b>" in root.get("/dashboard").get_data(as_text=True)
