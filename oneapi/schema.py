@@ -128,6 +128,17 @@ ADDED_TABLES = (
         ("idx_token_transactions_expires_at", ("expires_at",), False),
         ("idx_token_transactions_log_id", ("log_id",), False),
     ), sqlite_autoincrement=True),
+    # Responses the gateway produced by conversion, replayed for previous_response_id (relay/responses_state).
+    Table("oneapi_responses", (
+        _c("id", "id"), _c("response_id", "varchar(64)"), _c("user_id", "int"), _c("token_id", "int"),
+        _c("model", "varchar(255)"), _c("created_time", "int"), _c("status", "varchar(32)"),
+        _c("previous_response_id", "varchar(64)"), _c("background", "bool", False), _c("input", "str"),
+        _c("response", "str"), _c("expires_at", "int"),
+    ), indexes=(
+        ("idx_oneapi_responses_response_id", ("response_id",), True),
+        ("idx_oneapi_responses_user_id", ("user_id",), False),
+        ("idx_oneapi_responses_expires_at", ("expires_at",), False),
+    ), sqlite_autoincrement=True),
 )
 ADDED_COLUMNS = {
     "channels": (

@@ -13,7 +13,7 @@ import orjson
 from urllib3.filepost import encode_multipart_formdata
 
 from oneapi import config
-from oneapi.relay import providers
+from oneapi.relay import providers, responses_state
 from oneapi.relay.errors import RelayError
 from oneapi.relay.request import RelayRequest
 
@@ -151,12 +151,13 @@ def prepare(rr: RelayRequest, channel, model: str) -> Prepared:
     upstream_path = {"chat": "/v1/chat/completions", "responses": "/v1/responses",
                      "claude": "/v1/messages"}.get(fmt, rr.path)
     if fmt == client_fmt:
+        rr = responses_state.for_native(rr)  # a conversation only the gateway's store knows is sent in full
         target = providers.target(channel, upstream_path if fmt != "chat" else rr.path, model, stream=stream)
         data, reset = _tweak_json(rr, channel, model, fmt)
         headers = {**target.headers, "Content-Type": "application/json"}
         return Prepared(target.url, headers, data, fmt, client_fmt, system_prompt_reset=reset, upstream_stream=stream)
 
-    ir_req = _codec(client_fmt).decode_request(rr.json or {})
+    ir_req = _codec(client_fmt).decode_request(responses_state.replay_history(rr))  # + stored turns
     ir_req.model = model
     ir_req.stream = stream
     if stream:

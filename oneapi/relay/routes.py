@@ -5,7 +5,7 @@ from functools import wraps
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from oneapi.relay import auth, listing, pipeline, proxy
+from oneapi.relay import auth, listing, pipeline, proxy, responses_state
 from oneapi.relay.errors import RelayError, error_response, not_implemented
 from oneapi.relay.request import read
 
@@ -72,6 +72,8 @@ def _relay(mode: str, path_model: str | None = None) -> Response:
     try:
         rr = read(mode, path_model)
         auth.check_model_allowed(g.caller, rr.model)
+        if responses_state.background.wanted(rr):  # the gateway runs it and keeps the result
+            return responses_state.background.start(g.caller, rr, pipeline.relay)
         return pipeline.relay(g.caller, rr)
     except RelayError as err:
         return error_response(err, "claude" if mode == "claude" else None)
@@ -126,7 +128,7 @@ def engine_embeddings(model: str):
 @bp.get("/v1/responses/<response_id>/input_items")
 @authenticated
 def responses_object(response_id: str, **_):
-    return proxy.responses_passthrough(g.caller)
+    return responses_state.answer_stored(g.caller, response_id) or proxy.responses_passthrough(g.caller)
 
 
 # ---- models ---------------------------------------------------------------------------------------------

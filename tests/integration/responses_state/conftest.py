@@ -1,0 +1,20 @@
+import pytest
+
+from tests.emulator.fixtures import emulator, provider_emulator  # noqa: F401
+from tests.integration.responses_state import deployment as dep
+
+CHANNELS = [
+    dep.ChannelSpec(14, "claude-haiku-4-5"),
+    dep.ChannelSpec(24, "gemini-2.5-flash"),
+    dep.ChannelSpec(36, "deepseek-chat"),
+    dep.ChannelSpec(1, "gpt-5-mini"),
+    dep.ChannelSpec(14, "claude-slow", base_suffix="/s/slow=1500", mapping={"claude-slow": "claude-haiku-4-5"}),
+]
+
+
+@pytest.fixture(scope="module", params=dep.DIALECTS)
+def gateway(request, provider_emulator, tmp_path_factory):  # noqa: F811
+    deployment = dep.start(request.param, tmp_path_factory.mktemp(f"responses-{request.param}"),
+                           provider_emulator.url, CHANNELS)
+    yield deployment
+    dep.stop(deployment)
