@@ -35,6 +35,12 @@ if _cfg.enable_prometheus_metrics and not os.environ.get("PROMETHEUS_MULTIPROC_D
 
 
 def on_starting(server):
+    # Migrate and bootstrap once here, so that several workers never race on a new database.
+    from oneapi.logging_setup import configure
+    from oneapi.ops.startup import prepare_database
+    configure(_cfg)
+    prepare_database(_cfg)
+
     metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if metrics_dir:  # samples of an earlier run would be added to this one's
         os.makedirs(metrics_dir, exist_ok=True)

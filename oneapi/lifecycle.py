@@ -21,10 +21,10 @@ def shutdown() -> None:
         except Exception:
             log.exception("shutdown hook %s failed", getattr(hook, "__name__", hook))
     _hooks.clear()
-    _close_database_pools()  # last: the hooks above may still write (batched quota)
+    close_database_pools()  # last: the hooks above may still write (batched quota)
 
 
-def _close_database_pools() -> None:
+def close_database_pools() -> None:
     from oneapi import db
     for proxy in (db.database, db.log_database):
         database = proxy.obj
