@@ -16,8 +16,6 @@ import threading
 import time
 from collections import defaultdict
 
-import peewee
-
 from oneapi.models import Channel, Log, Token, User
 
 log = logging.getLogger(__name__)
@@ -89,7 +87,7 @@ def flush() -> int:
             try:
                 _write_row(table, row_id, deltas)
                 written += 1
-            except peewee.PeeweeException:
+            except Exception:  # noqa: BLE001 - whatever the driver raised, keep the deltas
                 log.exception("batch update of %s #%s failed; kept for the next flush", table, row_id)
                 failed[(table, row_id)] = deltas
         failed_logs = _write_logs(logs)
@@ -114,7 +112,7 @@ def _write_logs(logs: list[dict]) -> list[dict]:
     for i, row in enumerate(logs):
         try:
             Log.insert(**row).execute()
-        except peewee.PeeweeException:
+        except Exception:  # noqa: BLE001
             log.exception("writing a pending consume log failed; kept for the next flush")
             failed = logs[i:]
             break

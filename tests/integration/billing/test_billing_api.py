@@ -1,12 +1,16 @@
 """The billing HTTP API: per-request cost, external billing by token key, token history, usage reports."""
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
 
+from oneapi import db
+
 from oneapi.billing import batch, ledger
 from oneapi.models import Log, Token, TokenTransaction, User
+from tests.support import dbs
 from tests.support.app import make_app
 from tests.unit.ledger import support
 
@@ -15,16 +19,33 @@ USER_ACCESS = "a" * 32
 KEY = {"Authorization": "Bearer sk-" + support.LIMITED_KEY}
 
 
+DIALECTS = [d.strip() for d in os.environ.get("ONEAPI_TEST_DIALECTS", ",".join(dbs.DIALECTS)).split(",")
+            if d.strip()]
+
+
+@pytest.fixture(scope="module", params=DIALECTS)
+def api_app(request, tmp_path_factory):
+    """One app and database per dialect for this module; each test starts from empty tables."""
+    tdb = dbs.create(request.param, tmp_path_factory.mktemp("billing-api"))
+    app = make_app(tdb)
+    prepared = support.PreparedDatabase(tdb, db.database.obj, db.log_database.obj)
+    yield app, prepared
+    support.release(prepared)
+    dbs.drop(tdb)
+
+
 @pytest.fixture
-def billing_app(empty_db, monkeypatch):
+def billing_app(api_app, monkeypatch):
     from oneapi import config
+    app, prepared = api_app
     monkeypatch.setattr(config, "settings", config.settings)
-    app = make_app(empty_db, INITIAL_ROOT_ACCESS_TOKEN=ROOT_ACCESS)
-    batch.reset_for_tests()
+    support.activate(prepared)
     ids = support.seed(user_quota=1_000_000, token_remain=100_000)
     User.update(access_token=USER_ACCESS).where(User.id == ids["user"]).execute()
+    ids["admin"] = User.create(username="root", password="x", role=100, access_token=ROOT_ACCESS, aff_code=None).id
     yield app, ids
-    support.close_database()
+    batch.reset_for_tests()
+    db.close_request_connections()
 
 
 def _settle(ids, request_id, prompt, completion, **ctx):
@@ -201,8 +222,8 @@ def test_usage_report_groups_and_scopes(billing_app):
     _log(ids["user"], "ledger-user", day + 3600, "m1", 100, cached=4)
     _log(ids["user"], "ledger-user", day + 3 * 3600, "m2", 50, channel=2)
     _log(ids["user"], "ledger-user", day + DAY_S + 60, "m1", 7)
-    _log(1, "root", day + 7200, "m1", 1000)
-    Log.insert(user_id=1, username="root", created_at=day + 100, type=1, quota=99, content="top-up").execute()
+    _log(ids["admin"], "root", day + 7200, "m1", 1000)
+    Log.insert(user_id=ids["admin"], username="root", created_at=day + 100, type=1, quota=99, content="top-up").execute()
     span = f"start_timestamp={day}&end_timestamp={day + 2 * DAY_S - 1}"
 
     by_model = _report(app, ROOT_ACCESS, "group_by=model&" + span)

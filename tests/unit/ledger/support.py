@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 
 from oneapi import config, db, schema
 from oneapi.billing import batch, ledger
-from oneapi.models import Channel, Log, Token, User, UserRequestCost
+from oneapi.models import Channel, Log, Option, Token, TokenTransaction, User, UserRequestCost
 from oneapi.services.options import options
 from tests.support.app import gateway_env
 
@@ -19,12 +20,13 @@ LIMITED_KEY = "L" * 48
 UNLIMITED_KEY = "U" * 48
 
 
-def open_database(tdb, **env):
+def open_database(tdb, migrate: bool = True, **env):
     """Point the models at ``tdb``, create the schema and load options. Returns the Config."""
     cfg = config.load(gateway_env(tdb, **env))
     config.settings = cfg
     main, logs = db.init_databases(cfg)
-    schema.migrate(main, logs)
+    if migrate:
+        schema.migrate(main, logs)
     options.load()
     batch.reset_for_tests()
     return cfg
@@ -35,6 +37,41 @@ def close_database() -> None:
         database = proxy.obj
         if database is None:
             continue
+        if hasattr(database, "close_all"):
+            database.close_all()
+        elif not database.is_closed():
+            database.close()
+
+
+@dataclass
+class PreparedDatabase:
+    """A migrated test database whose connections are reused by every test of a package."""
+
+    tdb: object
+    main: object
+    logs: object
+
+
+def prepare(tdb) -> PreparedDatabase:
+    cfg = config.load(gateway_env(tdb))
+    main, logs = db.init_databases(cfg)
+    schema.migrate(main, logs)
+    return PreparedDatabase(tdb, main, logs)
+
+
+def activate(prepared: PreparedDatabase, **env) -> None:
+    """Make ``prepared`` the current database, empty of rows, with a configuration built from ``env``."""
+    config.settings = config.load(gateway_env(prepared.tdb, **env))
+    db.database.initialize(prepared.main)
+    db.log_database.initialize(prepared.logs)
+    for model in (Log, UserRequestCost, TokenTransaction, Token, User, Channel, Option):
+        model.delete().execute()
+    options.load()
+    batch.reset_for_tests()
+
+
+def release(prepared: PreparedDatabase) -> None:
+    for database in {id(prepared.main): prepared.main, id(prepared.logs): prepared.logs}.values():
         if hasattr(database, "close_all"):
             database.close_all()
         elif not database.is_closed():
