@@ -129,7 +129,7 @@ ZH: dict[str, str] = {
     "User promoted to admin.": "已提升为管理员。", "User demoted to common user.": "已降级为普通用户。", "Enter a number.": "请输入数字。",
     # logs
     "Filters": "筛选", "Token name": "令牌名称", "Channel ID": "渠道 ID", "All": "全部", "Apply filters": "查询",
-    "Reset": "重置", "Export CSV": "导出 CSV", "Spent in this selection": "筛选结果的消费", "Time": "时间",
+    "Reset": "重置", "Export CSV": "导出 CSV", "Spent in this selection": "筛选结果的消费", "Calculate": "计算", "Time": "时间",
     "Prompt": "提示", "Completion": "补全", "Latency": "耗时", "Details": "详情", "View": "查看",
     "Cached prompt tokens": "缓存的提示 tokens", "Request ID": "请求 ID", "Tokens ": "Tokens",
     "{p} prompt ({c} cached) + {o} completion": "提示 {p}（缓存 {c}）+ 补全 {o}", "quota": "额度",
