@@ -24,6 +24,9 @@ timeout = 120  # heartbeat only: gevent workers keep long streams alive regardle
 keepalive = 75  # above nginx's upstream keepalive_timeout (deploy/nginx.conf), so nginx always closes first
 accesslog = None
 errorlog = "-"
+# gunicorn's runtime control socket ($HOME/.gunicorn/gunicorn.ctl) would be shared by every instance on a host
+# or data volume; turn it on per instance with --control-socket PATH when gunicornc is wanted.
+control_socket_disable = True
 
 # Prometheus: every worker writes its samples to files in one directory, and a scrape on any worker sums
 # them (prometheus_client's multiprocess mode). The variable is prometheus_client's own switch and must be

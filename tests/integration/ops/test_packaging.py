@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -152,3 +153,46 @@ def test_image_layout_starts_and_passes_its_healthcheck(tmp_path):
             proc.wait(20)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _seconds(text: str) -> int:
+    return int(str(text).rstrip("s"))
+
+
+def test_compose_runs_one_master_and_shares_database_redis_and_secret():
+    import yaml
+    compose = yaml.safe_load((dbs.REPO / "deploy" / "docker-compose.yml").read_text())
+    services = compose["services"]
+    gateways = {name: s for name, s in services.items() if s.get("build") == ".."}
+    assert len(gateways) >= 2
+    envs = [s["environment"] for s in gateways.values()]
+    for shared in ("SQL_DSN", "REDIS_CONN_STRING", "SESSION_SECRET", "SYNC_FREQUENCY"):
+        assert len({e[shared] for e in envs}) == 1, shared
+    assert envs[0]["SQL_DSN"].startswith("postgres://")
+    assert sum(e.get("NODE_TYPE", "master") == "master" for e in envs) == 1
+    for s in gateways.values():
+        assert _seconds(s["stop_grace_period"]) > int(s["environment"]["SHUTDOWN_TIMEOUT"])
+    assert "./nginx.conf:/etc/nginx/conf.d/default.conf:ro" in services["nginx"]["volumes"]
+    upstreams = re.findall(r"^\s*server ([\w.-]+):3000", (dbs.REPO / "deploy" / "nginx.conf").read_text(), re.M)
+    assert sorted(upstreams) == sorted(gateways)
+
+
+def test_kubernetes_manifest_has_one_master_and_drains_streams():
+    import yaml
+    docs = [d for d in yaml.safe_load_all((dbs.REPO / "deploy" / "kubernetes" / "one-api.yaml").read_text()) if d]
+    config = next(d for d in docs if d["kind"] == "ConfigMap")["data"]
+    deployments = [d for d in docs if d["kind"] == "Deployment"]
+    node_types = {}
+    for dep in deployments:
+        pod = dep["spec"]["template"]["spec"]
+        container = pod["containers"][0]
+        env = {e["name"]: e["value"] for e in container.get("env", [])}
+        node_types[env["NODE_TYPE"]] = dep["spec"]["replicas"]
+        assert pod["terminationGracePeriodSeconds"] > int(config["SHUTDOWN_TIMEOUT"])
+        assert pod["securityContext"]["runAsUser"] == int(_all("USER")[-1].split(":")[0])
+        assert container["readinessProbe"]["httpGet"]["path"] == "/api/status"
+        assert dep["spec"]["selector"]["matchLabels"].items() <= dep["spec"]["template"]["metadata"]["labels"].items()
+    assert node_types["master"] == 1 and "slave" in node_types
+    service = next(d for d in docs if d["kind"] == "Service")
+    assert all(service["spec"]["selector"].items() <= d["spec"]["template"]["metadata"]["labels"].items()
+               for d in deployments)
