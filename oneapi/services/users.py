@@ -315,7 +315,8 @@ def admin_update_user(actor: User, data: dict[str, Any]) -> User:
     if "quota" in data and data["quota"] is not None:
         new_quota = as_int(data["quota"], "quota")
         if new_quota != target.quota:
-            changes[User.quota] = new_quota
+            # Applied as a delta so that quota spent by requests meanwhile is not given back.
+            changes[User.quota] = User.quota + (new_quota - target.quota)
     if changes:
         try:
             User.update(changes).where(User.id == uid).execute()

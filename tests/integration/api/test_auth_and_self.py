@@ -37,8 +37,8 @@ def test_login_failures(original_client):
     assert failure(c, "GET", "/api/user/self", "bob") == "用户已被封禁"
 
 
-def test_session_cookie_is_permanent_with_configured_lifetime(original_db):
-    client = make_app(original_db, COOKIE_MAXAGE_HOURS="2").test_client()
+def test_session_cookie_is_permanent_with_configured_lifetime(sqlite_original):
+    client = make_app(sqlite_original, COOKIE_MAXAGE_HOURS="2").test_client()
     resp = client.post("/api/user/login", json={"username": "admin", "password": "AdminPass123"})
     cookie = resp.headers["Set-Cookie"]
     assert cookie.startswith("session=") and "HttpOnly" in cookie
@@ -60,10 +60,12 @@ def test_access_tokens_and_roles(original_client):
     assert failure(c, "GET", "/api/user/", "alice") == "无权进行此操作，权限不足"
     assert failure(c, "GET", "/api/option/", "admin") == "无权进行此操作，权限不足"
     assert isinstance(ok_data(c, "GET", "/api/option/", "root"), list)
-
-
-def test_rotating_the_access_token(original_client):
-    c = original_client
+    default = ok_data(c, "GET", "/api/user/available_models", "alice")
+    vip = ok_data(c, "GET", "/api/user/available_models", "bob")
+    assert default == sorted(["gpt-4o-mini", "gpt-4o", "gpt-3.5-turbo", "text-embedding-3-small",
+                              "claude-3-5-sonnet-20241022", "claude-3-5-haiku-20241022", "claude-3-haiku-20240307"])
+    assert set(vip) == set(default) | {"llama-3.1-70b", "qwen2.5-72b-instruct"}
+    # GET /api/user/token rotates: the old token stops working at once
     new = ok_data(c, "GET", "/api/user/token", "alice")
     assert re.fullmatch(r"[0-9a-f]{32}", new) and new != ACCESS_TOKENS["alice"]
     assert failure(c, "GET", "/api/user/self", "alice")  # the old token is gone
@@ -94,8 +96,8 @@ def test_register_creates_user_with_bonus_token_and_log(original_client, origina
     assert re.fullmatch(r"[0-9a-f]{32}", access.strip())
 
 
-def test_register_rules(original_client):
-    c = original_client
+def test_register_rules(sqlite_client):
+    c = sqlite_client
     assert failure(c, "POST", "/api/user/register", json={"username": "alice", "password": "Another123"}) \
         == "用户名已存在"
     assert failure(c, "POST", "/api/user/register", json={"username": "dave", "password": "short"})
@@ -128,12 +130,3 @@ def test_self_update_and_delete(original_client, original_db):
     row = dbs.raw_query(original_db, "SELECT username, status FROM users WHERE id = 4")[0]
     assert re.fullmatch(r"deleted_[0-9a-f]{32}", row[0]) and row[1] == 3
     assert failure(c, "GET", "/api/user/self", "bob") == "用户已被封禁"
-
-
-def test_available_models_follow_the_users_group(original_client):
-    c = original_client
-    default = ok_data(c, "GET", "/api/user/available_models", "alice")
-    vip = ok_data(c, "GET", "/api/user/available_models", "bob")
-    assert default == sorted(["gpt-4o-mini", "gpt-4o", "gpt-3.5-turbo", "text-embedding-3-small",
-                              "claude-3-5-sonnet-20241022", "claude-3-5-haiku-20241022", "claude-3-haiku-20240307"])
-    assert set(vip) == set(default) | {"llama-3.1-70b", "qwen2.5-72b-instruct"}

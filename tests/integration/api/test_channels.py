@@ -37,6 +37,14 @@ def test_list_get_and_search_never_show_keys(original_client):
     assert [ch["id"] for ch in found] == [6] and found[0]["key"] == ""
     assert failure(c, "GET", "/api/channel/77", "admin") == "渠道不存在"
     assert failure(c, "GET", "/api/channel/", "alice") == "无权进行此操作，权限不足"
+    status, body = call(c, "GET", "/api/channel/models", "admin")
+    assert status == 200 and body["object"] == "list"
+    ids = [m["id"] for m in body["data"]]
+    assert "gpt-4o-mini" in ids and "llama-3.1-70b" in ids and ids == sorted(ids)
+    assert body["data"][0]["object"] == "model"
+    by_type = ok_data(c, "GET", "/api/models", "alice")
+    assert "gpt-4o" in by_type["1"] and "claude-3-5-sonnet-20241022" in by_type["14"]
+    assert set(by_type) == {str(i) for i in range(1, 58)}
 
 
 def test_create_one_channel_per_key_with_abilities(original_client, original_db):
@@ -101,18 +109,6 @@ def test_delete_and_delete_disabled(original_client, original_db):
     assert [r[0] for r in dbs.raw_query(original_db, "SELECT id FROM channels ORDER BY id")] == [1, 3, 6]
     assert dbs.raw_query(original_db, "SELECT COUNT(*) FROM abilities")[0][0] == 8 + 6 + 2
     assert ok_data(c, "DELETE", "/api/channel/disabled", "admin") == 0
-
-
-def test_model_lists(original_client):
-    c = original_client
-    status, body = call(c, "GET", "/api/channel/models", "admin")
-    assert status == 200 and body["object"] == "list"
-    ids = [m["id"] for m in body["data"]]
-    assert "gpt-4o-mini" in ids and "llama-3.1-70b" in ids and ids == sorted(ids)
-    assert body["data"][0]["object"] == "model"
-    by_type = ok_data(c, "GET", "/api/models", "alice")
-    assert "gpt-4o" in by_type["1"] and "claude-3-5-sonnet-20241022" in by_type["14"]
-    assert set(by_type) == {str(i) for i in range(1, 58)}
 
 
 def test_channel_test_route(sqlite_client, sqlite_original):

@@ -5,8 +5,8 @@ from tests.integration.api.conftest import call, failure, ok_data
 from tests.support import dbs
 
 
-def test_list_hides_secrets_and_shows_stored_values(original_client):
-    c = original_client
+def test_list_hides_secrets_and_shows_stored_values(sqlite_client):
+    c = sqlite_client
     ok_data(c, "PUT", "/api/option/", "root", json={"key": "SMTPToken", "value": "hunter2"})
     ok_data(c, "PUT", "/api/option/", "root", json={"key": "GitHubClientSecret", "value": "s3cret"})
     listed = {o["key"]: o["value"] for o in ok_data(c, "GET", "/api/option/", "root")}
@@ -49,8 +49,8 @@ def test_updates_are_validated_stored_and_effective(original_client, original_db
     assert ok_data(c, "GET", "/api/status")["github_oauth"] is True
 
 
-def test_undecodable_body_is_a_400(original_client):
-    c = original_client
+def test_undecodable_body_is_a_400(sqlite_client):
+    c = sqlite_client
     for body in ("{not json", "[]", '{"value": "x"}', '"text"'):
         status, resp = call(c, "PUT", "/api/option/", "root", data=body, content_type="application/json")
         assert status == 400 and resp["success"] is False, body
