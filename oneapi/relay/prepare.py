@@ -15,12 +15,13 @@ from urllib3.filepost import encode_multipart_formdata
 from oneapi import config
 from oneapi.relay import providers, responses_state
 from oneapi.relay.errors import RelayError
+from oneapi.relay.providers.openai_compatible import adapt_reasoning_params, prefers_responses
 from oneapi.relay.request import RelayRequest
 
 OPENAI = 1
+AZURE = 3
+OPENAI_COMPATIBLE = 50
 OPENROUTER = 20
-# Channel types whose upstream serves OpenAI's Responses API (others get Responses requests as chat).
-RESPONSES_NATIVE_TYPES = {OPENAI, 3, 50}
 _INCLUDE_USAGE_MODES = {"chat", "completions"}
 
 
@@ -61,7 +62,15 @@ def _codec(name: str):
     return codec
 
 
-def provider_format(rr: RelayRequest, channel) -> str:
+def serves_responses(channel) -> bool:
+    """Channels whose upstream has OpenAI's Responses API (type 50 only when its config says so)."""
+    if channel.type in (OPENAI, AZURE):
+        return True
+    return channel.type == OPENAI_COMPATIBLE and providers.channel_config(channel).get("api_format") in (
+        "response", "responses")
+
+
+def provider_format(rr: RelayRequest, channel, model: str = "") -> str:
     """Which wire format this channel is spoken to in, for this request."""
     protocol = providers.protocol_of(channel.type)
     if protocol == "unsupported":
@@ -79,7 +88,9 @@ def provider_format(rr: RelayRequest, channel) -> str:
         return "claude"
     if protocol == "gemini":
         return "gemini"
-    if fmt == "responses" and channel.type in RESPONSES_NATIVE_TYPES:
+    if fmt == "responses":
+        return "responses" if serves_responses(channel) else "chat"
+    if channel.type == OPENAI and prefers_responses(model):
         return "responses"
     return "chat"
 
@@ -100,26 +111,29 @@ def _apply_system_prompt(body: dict, fmt: str, prompt: str) -> None:
 
 def _tweak_json(rr: RelayRequest, channel, model: str, fmt: str) -> tuple[bytes, bool]:
     """The body for a same-format request, re-serialised only when something changes."""
-    body = rr.json
-    if body is None:
+    if rr.json is None:
         return rr.raw, False
-    changes: dict = {}
+    body = dict(rr.json)
+    changed = False
     if model and body.get("model") != model:  # mapped, or a default the client left out (dall-e-2, ...)
-        changes["model"] = model
+        body["model"] = model
+        changed = True
     prompt = (channel.system_prompt or "").strip()
-    wants_usage = (rr.stream and rr.mode in _INCLUDE_USAGE_MODES and config.settings.enforce_include_usage
-                   and not (body.get("stream_options") or {}).get("include_usage"))
-    sort = config.settings.openrouter_provider_sort
-    wants_sort = channel.type == OPENROUTER and sort and not (body.get("provider") or {}).get("sort")
-    if not (changes or prompt or wants_usage or wants_sort):
-        return rr.raw, False
-    body = {**body, **changes}
     if prompt:
         _apply_system_prompt(body, fmt, prompt)
-    if wants_usage:
+        changed = True
+    if (rr.stream and rr.mode in _INCLUDE_USAGE_MODES and config.settings.enforce_include_usage
+            and not (body.get("stream_options") or {}).get("include_usage")):
         body["stream_options"] = {**(body.get("stream_options") or {}), "include_usage": True}
-    if wants_sort:
+        changed = True
+    sort = config.settings.openrouter_provider_sort
+    if channel.type == OPENROUTER and sort and not (body.get("provider") or {}).get("sort"):
         body["provider"] = {**(body.get("provider") or {}), "sort": sort}
+        changed = True
+    if fmt in ("chat", "responses", "completions") and providers.protocol_of(channel.type) == "openai":
+        changed |= adapt_reasoning_params(body, "responses" if fmt == "responses" else "chat", model)
+    if not changed:
+        return rr.raw, False
     return orjson.dumps(body), bool(prompt)
 
 
@@ -133,7 +147,7 @@ def _multipart(rr: RelayRequest, model: str) -> tuple[bytes, str]:
 
 
 def prepare(rr: RelayRequest, channel, model: str) -> Prepared:
-    fmt = provider_format(rr, channel)
+    fmt = provider_format(rr, channel, model)
     stream = rr.stream
     if fmt == "raw":
         target = providers.target(channel, rr.path, model, stream=stream)
@@ -171,6 +185,8 @@ def prepare(rr: RelayRequest, channel, model: str) -> Prepared:
     if not ir_req.max_tokens and fmt == "claude":
         ir_req.max_tokens = config.settings.default_max_token
     body = _codec(fmt).encode_request(ir_req)
+    if fmt in ("chat", "responses"):
+        adapt_reasoning_params(body, fmt, model)
     if fmt == "chat" and stream:
         body["stream_options"] = {"include_usage": True}
     target = providers.target(channel, upstream_path, model, stream=stream)

@@ -75,6 +75,36 @@ _ROWS = [
 ]
 VENDORS: dict[int, Vendor] = {v.type_id: v for v in _ROWS}
 
+# OpenAI reasoning models reject Chat's max_tokens and any non-default temperature/top_p.
+_REASONING_MODEL = re.compile(r"^(o\d|gpt-5(?!-chat))")
+# Models OpenAI serves on the Responses API first (some only there): chat and Claude clients are converted.
+_RESPONSES_FIRST = re.compile(r"^(gpt-5(?!-chat)|o\d+-pro|codex)")
+
+
+def is_reasoning_model(model: str) -> bool:
+    return bool(_REASONING_MODEL.match(model or ""))
+
+
+def prefers_responses(model: str) -> bool:
+    return bool(_RESPONSES_FIRST.match(model or ""))
+
+
+def adapt_reasoning_params(body: dict, api: str, model: str) -> bool:
+    """Make a Chat or Responses body acceptable to a reasoning model; True when something changed."""
+    if not is_reasoning_model(model):
+        return False
+    changed = False
+    if api == "chat" and "max_tokens" in body:
+        value = body.pop("max_tokens")
+        body.setdefault("max_completion_tokens", value)
+        changed = True
+    for name in ("temperature", "top_p"):
+        if name in body and body[name] not in (None, 1):
+            del body[name]
+            changed = True
+    return changed
+
+
 _VERSIONED_BASE = re.compile(r"/v\d+[a-z0-9]*(/openai)?/?$")
 _CLOUDFLARE_GATEWAY = "https://gateway.ai.cloudflare.com"
 

@@ -154,3 +154,41 @@ def test_azure_channel_against_the_emulator(gw, emu):
     resp = gw.post("/v1/responses", {"model": "gpt-4o-mini", "input": "hello"}, key=f"{ADMIN_KEY}-2")
     assert resp.status_code == 200, resp.data
     assert emu.requests()[-1]["api_path"] == "/openai/v1/responses"
+
+
+def _channel(gw, cid: int, type_: int, base: str, model: str, **extra) -> None:
+    from oneapi.models import Ability, Channel
+    from oneapi.services import cache
+    with gw.db():
+        Channel.insert(id=cid, type=type_, key="emu-key", status=1, name=f"t{cid}", base_url=base, models=model,
+                       group="default", priority=0, model_mapping="", config="", **extra).execute()
+        Ability.insert(group="default", model=model, channel_id=cid, enabled=True, priority=0).execute()
+    cache.invalidate_channels()
+
+
+def test_reasoning_models_get_their_parameters_and_api(gw, emu):
+    _channel(gw, 301, 1, emu.url, "gpt-5-mini")
+    body = {"model": "gpt-5-mini", "max_tokens": 40, "temperature": 0.2,
+            "messages": [{"role": "user", "content": "hello"}]}
+    resp = gw.post("/v1/chat/completions", body)
+    assert resp.status_code == 200, resp.data
+    assert resp.get_json()["object"] == "chat.completion"
+    upstream = emu.requests()[-1]
+    assert upstream["api_path"] == "/v1/responses"  # OpenAI serves gpt-5 on the Responses API
+    assert "temperature" not in upstream["json"] and upstream["json"]["max_output_tokens"] == 40
+
+    _channel(gw, 302, 3, emu.url, "gpt-5-nano", other="2024-10-21")  # Azure keeps Chat, adapted
+    resp = gw.post("/v1/chat/completions", {**body, "model": "gpt-5-nano"})
+    assert resp.status_code == 200, resp.data
+    upstream = emu.requests()[-1]
+    assert upstream["api_path"] == "/openai/deployments/gpt-5-nano/chat/completions"
+    assert upstream["json"]["max_completion_tokens"] == 40
+    assert "max_tokens" not in upstream["json"] and "temperature" not in upstream["json"]
+
+
+def test_responses_client_to_openai_compatible_channel_is_sent_as_chat(gw, emu):
+    _channel(gw, 303, 50, emu.url + "/v1", "openai/gpt-oss-20b")
+    resp = gw.post("/v1/responses", {"model": "openai/gpt-oss-20b", "input": "hello"})
+    assert resp.status_code == 200, resp.data
+    assert resp.get_json()["object"] == "response"
+    assert emu.requests()[-1]["api_path"] == "/v1/chat/completions"
