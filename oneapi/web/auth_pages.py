@@ -10,7 +10,9 @@ from oneapi.services.options import options
 from oneapi.web import bp, csrf
 from oneapi.web.access import user_page
 from oneapi.web.i18n import translate as _
-from oneapi.web.service_calls import call, users_service
+from oneapi.web.service_calls import call, place_error, users_service
+
+FIELD_HINTS = {"username": ("username", "用户名"), "password": ("password", "密码")}
 
 DEFAULT_ROOT_PASSWORD = "123456"
 
@@ -75,6 +77,7 @@ def register():
         if not errors:
             _user, form_error = call(users_service().register, {"username": values["username"], "password": password,
                                                                 "aff_code": values["aff_code"]})
+            form_error = place_error(form_error, errors, FIELD_HINTS)
             if form_error is None:
                 flash(_("Account created. You can sign in now."), "success")
                 return redirect(url_for("web.login"))

@@ -12,7 +12,11 @@ from oneapi.services.options import options
 from oneapi.web import bp
 from oneapi.web.access import admin_page, redirect_back
 from oneapi.web.i18n import translate as _
-from oneapi.web.service_calls import call, channel_types, channels_service
+from oneapi.web.service_calls import call, channel_types, channels_service, place_error
+
+FIELD_HINTS = {"model_mapping": ("model_mapping",), "model_configs": ("model_configs",),
+               "config": ("config",), "key": ("key", "密钥"), "type": ("channel type", "渠道类型"),
+               "base_url": ("base_url",), "models": ("models",), "group": ("group",)}
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 20
@@ -171,6 +175,7 @@ def channels_new():
         values, errors, data = _read_form(creating=True)
         if not errors:
             created, form_error = call(channels_service().create_channels, data)
+            form_error = place_error(form_error, errors, FIELD_HINTS)
             if created is not None:
                 flash(_("{n} channel(s) created.", n=len(created)), "success")
                 return redirect(url_for("web.channels"))
@@ -191,6 +196,7 @@ def channels_edit(channel_id: int):
         if not errors:
             data["id"] = channel.id
             updated, form_error = call(svc.update_channel, data)
+            form_error = place_error(form_error, errors, FIELD_HINTS)
             if updated is not None:
                 flash(_("Channel saved."), "success")
                 return redirect(url_for("web.channels"))

@@ -50,3 +50,16 @@ def call(fn: Callable, *args: Any, **kwargs: Any) -> tuple[Any, str | None]:
             from oneapi.web.i18n import service_message
             return None, service_message(str(getattr(exc, "message", "") or exc))
         raise
+
+
+def place_error(message: str | None, errors: dict, hints: dict[str, tuple[str, ...]]) -> str | None:
+    """Put a service's error next to the field it is about (by words in the message); else return it for the
+    form's top. ``hints`` maps a field name to words that identify it, e.g. {"subnet": ("subnet", "网段")}."""
+    if not message:
+        return None
+    lowered = message.lower()
+    for field, words in hints.items():
+        if any(word.lower() in lowered for word in words):
+            errors[field] = message
+            return None
+    return message

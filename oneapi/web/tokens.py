@@ -8,7 +8,9 @@ from oneapi.services.fields import page_bounds
 from oneapi.web import bp, formatting
 from oneapi.web.access import redirect_back, user_page
 from oneapi.web.i18n import translate as _
-from oneapi.web.service_calls import call, tokens_service, users_service
+from oneapi.web.service_calls import call, place_error, tokens_service, users_service
+
+FIELD_HINTS = {"subnet": ("subnet", "网段"), "name": ("token name", "名称"), "models": ("models",)}
 
 PAGE_SIZE = 20
 SORTS = ("remain_quota", "used_quota")
@@ -84,6 +86,7 @@ def tokens_new():
         values, data = _read_form(errors)
         if not errors:
             token, form_error = call(tokens_service().create_token, g.user.id, data)
+            form_error = place_error(form_error, errors, FIELD_HINTS)
             if token is not None:
                 flash(_("Token created."), "success")
                 return redirect(url_for("web.tokens", created=token.id))
@@ -105,6 +108,7 @@ def tokens_edit(token_id: int):
         if not errors:
             data["id"] = token.id
             updated, form_error = call(svc.update_token, g.user.id, data)
+            form_error = place_error(form_error, errors, FIELD_HINTS)
             if updated is not None:
                 flash(_("Saved."), "success")
                 return redirect(url_for("web.tokens"))

@@ -9,7 +9,10 @@ from oneapi.services.options import options
 from oneapi.web import bp, formatting
 from oneapi.web.access import admin_page, redirect_back
 from oneapi.web.i18n import translate as _
-from oneapi.web.service_calls import call, users_service
+from oneapi.web.service_calls import call, place_error, users_service
+
+FIELD_HINTS = {"username": ("username", "用户名"), "password": ("password", "密码"),
+               "display_name": ("display name", "显示名称"), "email": ("email", "邮箱")}
 
 PAGE_SIZE = 20
 ORDERS = ("quota", "used_quota", "request_count")
@@ -55,6 +58,7 @@ def users_new():
         if not errors:
             user, form_error = call(users_service().admin_create_user, g.user,
                                     {**values, "password": password})
+            form_error = place_error(form_error, errors, FIELD_HINTS)
             if user is not None:
                 flash(_("User {name} created.", name=user.username), "success")
                 return redirect(url_for("web.users"))
@@ -92,6 +96,7 @@ def users_edit(user_id: int):
             data["role"] = int(values["role"])
         if not errors:
             updated, form_error = call(svc.admin_update_user, g.user, data)
+            form_error = place_error(form_error, errors, FIELD_HINTS)
             if updated is not None:
                 flash(_("User {name} saved.", name=updated.username), "success")
                 return redirect(url_for("web.users"))

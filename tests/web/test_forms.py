@@ -193,3 +193,13 @@ def test_notice_is_shown_on_the_dashboard(root, web_app):
     with web_app.app_context():
         options.update("Notice", "<b>Maintenance tonight</b>")
     assert "<b>Maintenance tonight</b>" in root.get("/dashboard").get_data(as_text=True)
+
+
+def test_service_errors_land_next_to_their_field(root, web_app):
+    make_user(web_app, "dave")
+    response = root.post("/user/new", {"username": "dave", "password": "long-enough"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'id="f-username-err" >This username is taken.' in page
+    token = root.post("/token/new", {"name": "t", "remain_quota": "1", "subnet": "10.0.0.0/99"})
+    assert 'id="f-subnet-err" >Invalid subnet: 10.0.0.0/99' in token.get_data(as_text=True)
