@@ -46,6 +46,13 @@ def _type_names() -> dict[int, str]:
     return {t.id: t.name for t in channel_types().TYPES.values()}
 
 
+def _sort_value(channel, column: str):
+    """The value search results are sorted by (the list itself is sorted in SQL)."""
+    if column == "name":
+        return (channel.name or "").lower()
+    return getattr(channel, column) or 0
+
+
 @bp.get("/channel")
 @admin_page
 def channels():
@@ -56,9 +63,7 @@ def channels():
     order = "asc" if request.args.get("order") == "asc" else "desc"
     page = max(request.args.get("p", 0, type=int), 0)
     if keyword:
-        rows = svc.search_channels(keyword)
-        rows.sort(key=lambda c: (getattr(c, sort) is None, getattr(c, sort) or 0 if sort != "name"
-                                 else (c.name or "").lower()), reverse=order == "desc")
+        rows = sorted(svc.search_channels(keyword), key=lambda c: _sort_value(c, sort), reverse=order == "desc")
         total = len(rows)
     else:
         offset, limit = page_bounds(page, PAGE_SIZE, PAGE_SIZE)

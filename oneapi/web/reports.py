@@ -34,7 +34,10 @@ def _range() -> tuple[int, int, dict]:
 def _fill_days(rows: list[dict], since: int, until: int) -> list[dict]:
     """Zero rows for days without usage, so the chart's time axis is even."""
     by_day = {r["key"]: r for r in rows}
-    first = web_support.day_start(max(since, min(by_day) if by_day else since))
+    if since > 0:
+        first = web_support.day_start(since)
+    else:  # "from the beginning": start at the first day with usage
+        first = min(by_day) if by_day else web_support.day_start(until)
     last = web_support.day_start(until)
     out, day = [], first
     while day <= last and len(out) < 400:

@@ -203,3 +203,12 @@ def test_service_errors_land_next_to_their_field(root, web_app):
     assert 'id="f-username-err" >This username is taken.' in page
     token = root.post("/token/new", {"name": "t", "remain_quota": "1", "subnet": "10.0.0.0/99"})
     assert 'id="f-subnet-err" >Invalid subnet: 10.0.0.0/99' in token.get_data(as_text=True)
+
+
+def test_report_charts_cover_every_day_of_the_period(root):
+    import json
+    import re
+    page = root.get("/report?days=7&by=model").get_data(as_text=True)
+    charts = [json.loads(c.replace("&#34;", '"').replace("&#39;", "'"))
+              for c in re.findall(r"data-chart='([^']*)'", page)]
+    assert charts and all(len(c["labels"]) == 7 for c in charts)
