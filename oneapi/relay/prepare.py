@@ -15,7 +15,8 @@ from urllib3.filepost import encode_multipart_formdata
 from oneapi import config
 from oneapi.relay import providers, responses_state
 from oneapi.relay.errors import RelayError
-from oneapi.relay.providers.openai_compatible import adapt_reasoning_params, prefers_responses
+from oneapi.relay.providers.openai_compatible import (adapt_reasoning_params, downgrade_json_schema,
+                                                     prefers_responses)
 from oneapi.relay.request import RelayRequest
 
 OPENAI = 1
@@ -109,6 +110,11 @@ def _apply_system_prompt(body: dict, fmt: str, prompt: str) -> None:
         body["instructions"] = prompt
 
 
+def _json_object_only(channel) -> bool:
+    vendor = providers.vendor_of(channel.type)
+    return bool(vendor and vendor.json_object_only)
+
+
 def _tweak_json(rr: RelayRequest, channel, model: str, fmt: str) -> tuple[bytes, bool]:
     """The body for a same-format request, re-serialised only when something changes."""
     if rr.json is None:
@@ -132,6 +138,7 @@ def _tweak_json(rr: RelayRequest, channel, model: str, fmt: str) -> tuple[bytes,
         changed = True
     if fmt in ("chat", "responses", "completions") and providers.protocol_of(channel.type) == "openai":
         changed |= adapt_reasoning_params(body, "responses" if fmt == "responses" else "chat", model)
+        changed |= fmt == "chat" and _json_object_only(channel) and downgrade_json_schema(body)
     if not changed:
         return rr.raw, False
     return orjson.dumps(body), bool(prompt)
@@ -187,6 +194,8 @@ def prepare(rr: RelayRequest, channel, model: str) -> Prepared:
     body = _codec(fmt).encode_request(ir_req)
     if fmt in ("chat", "responses"):
         adapt_reasoning_params(body, fmt, model)
+    if fmt == "chat" and _json_object_only(channel):
+        downgrade_json_schema(body)
     if fmt == "chat" and stream:
         body["stream_options"] = {"include_usage": True}
     target = providers.target(channel, upstream_path, model, stream=stream)

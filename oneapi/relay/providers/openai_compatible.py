@@ -5,6 +5,7 @@ ends in a version segment such as ``/v1`` or ``/v1beta/openai``, which the fork 
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -24,6 +25,7 @@ class Vendor:
     prefix: str | None = None     # replaces the leading /v1 of the request path
     url_style: str = "default"    # default | azure
     extra_headers: tuple = ()
+    json_object_only: bool = False  # takes response_format json_object but no json_schema
 
 
 _ROWS = [
@@ -55,7 +57,7 @@ _ROWS = [
     Vendor(31, "LingYiWanWu", "https://api.lingyiwanwu.com"),
     Vendor(32, "StepFun", "https://api.stepfun.com"),
     Vendor(35, "Cohere", "https://api.cohere.ai", prefix="/compatibility/v1"),
-    Vendor(36, "DeepSeek", "https://api.deepseek.com"),
+    Vendor(36, "DeepSeek", "https://api.deepseek.com", json_object_only=True),
     Vendor(37, "Cloudflare", "https://api.cloudflare.com", prefix="/client/v4/accounts/{account}/ai/v1"),
     Vendor(39, "TogetherAI", "https://api.together.xyz"),
     Vendor(40, "Doubao", "https://ark.cn-beijing.volces.com", prefix="/api/v3"),
@@ -105,6 +107,25 @@ def adapt_reasoning_params(body: dict, api: str, model: str) -> bool:
     return changed
 
 
+def downgrade_json_schema(body: dict) -> bool:
+    """For vendors without structured outputs: JSON mode plus a system instruction carrying the schema."""
+    fmt = body.get("response_format")
+    if not isinstance(fmt, dict) or fmt.get("type") != "json_schema":
+        return False
+    schema = (fmt.get("json_schema") or {}).get("schema") or {"type": "object"}
+    instruction = ("Reply with a single JSON object (json) that validates against this JSON schema: "
+                   + json.dumps(schema, ensure_ascii=False))
+    messages = list(body.get("messages") or [])
+    first = messages[0] if messages else None
+    if isinstance(first, dict) and first.get("role") == "system" and isinstance(first.get("content"), str):
+        messages[0] = {**first, "content": f"{first['content']}\n\n{instruction}"}
+    else:
+        messages.insert(0, {"role": "system", "content": instruction})
+    body["messages"] = messages
+    body["response_format"] = {"type": "json_object"}
+    return True
+
+
 _VERSIONED_BASE = re.compile(r"/v\d+[a-z0-9]*(/openai)?/?$")
 _CLOUDFLARE_GATEWAY = "https://gateway.ai.cloudflare.com"
 
@@ -139,7 +160,7 @@ def request_target(vendor: Vendor, base: str, path: str, model: str, key: str, c
     if vendor.url_style == "azure":
         task = _strip_v1(route).lstrip("/")
         if task == "responses" or task.startswith("responses/"):  # Azure's v1 API: no deployment path
-            return f"{base}/openai/v1/{task}" + (f"?{query}" if query else ""), headers
+            return f"{base}/openai/v1/{task}?{query + '&' if query else ''}api-version=preview", headers
         if base.startswith(_CLOUDFLARE_GATEWAY):
             url = f"{base}/{azure_deployment(model)}/{task}"
         else:

@@ -51,7 +51,8 @@ def test_azure_deployment_url_version_and_header():
     assert providers.target(ch, "/v1/embeddings", "text-embedding-3-small").url.endswith(
         "/openai/deployments/text-embedding-3-small/embeddings?api-version=2025-01-01")
     # Responses go to Azure's v1 API, which has no deployment in the path
-    assert providers.target(ch, "/v1/responses", "gpt-4o").url == "https://res.openai.azure.com/openai/v1/responses"
+    assert providers.target(ch, "/v1/responses", "gpt-4o").url == (
+        "https://res.openai.azure.com/openai/v1/responses?api-version=preview")
     # the config wins over the legacy `other` column
     ch = channel(3, "https://r.example", config='{"api_version": "2025-01-01"}', other="2023-05-15")
     assert "api-version=2025-01-01" in providers.target(ch, "/v1/chat/completions", "gpt-4o").url
@@ -73,3 +74,15 @@ def test_native_protocols():
     assert gem.headers == {"x-goog-api-key": "gk"} and gem.protocol == "gemini"
     assert providers.protocol_of(15) == "unsupported"  # Baidu's native API is not implemented
     assert providers.protocol_of(43) == "proxy"
+
+
+def test_json_schema_downgraded_for_json_object_only_vendors():
+    from oneapi.relay.providers.openai_compatible import downgrade_json_schema
+    body = {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "x"}],
+            "response_format": {"type": "json_schema", "json_schema": {"name": "t", "schema": {
+                "type": "object", "properties": {"topic": {"type": "string"}}}}}}
+    assert downgrade_json_schema(body)
+    assert body["response_format"] == {"type": "json_object"}
+    assert body["messages"][0]["content"].startswith("Be brief.\n\n") and "topic" in body["messages"][0]["content"]
+    assert not downgrade_json_schema({"response_format": {"type": "json_object"}})
+    assert providers.vendor_of(36).json_object_only and not providers.vendor_of(1).json_object_only
