@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import requests
-from flask import Response, g, request, stream_with_context
+from flask import Response, request, stream_with_context
 
 from oneapi.models import Channel
 from oneapi.models.constants import CHANNEL_ENABLED, ROLE_ADMIN
-from oneapi.relay import metering, providers, upstream
+from oneapi.relay import providers, upstream
 from oneapi.relay.auth import Caller
 from oneapi.relay.errors import RelayError, error_response
 
@@ -55,12 +55,8 @@ def channel_proxy(caller: Caller, channel_id: int, target: str) -> Response:
         return error_response(RelayError(403, "该渠道不属于当前分组", "one_api_error", None))
     path = "/" + target + (f"?{request.query_string.decode()}" if request.query_string else "")
     url = providers.base_url(channel) + path
-    headers = providers.target(channel, path, "").headers
-    meter = metering.Meter(g.request_id, caller, channel, "", "", False)
-    meter.reserve(0, None)
-    response = _forward(channel, url, headers)
-    meter.settle_quota(0)
-    return response
+    # As the original: the raw proxy is not billed (no model, no usage to price).
+    return _forward(channel, url, providers.target(channel, path, "").headers)
 
 
 def _openai_channel_for(caller: Caller):
