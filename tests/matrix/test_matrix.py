@@ -35,21 +35,12 @@ EXPECTED_PROTOCOLS = {
 AZURE_PATHS = ("/openai/deployments/gpt-5-nano/chat/completions", "/openai/v1/responses", "/openai/responses")
 
 
-def known_gateway_bug(column, variant) -> str | None:
-    """Temporary: cells that fail because of gateway bugs reported to the relay's owner. A listed cell that
-    passes is not skipped, so fixing the gateway turns these into real checks with no edit here."""
-    if column.model == "gpt-5-mini":
-        return ("gpt-5 on an OpenAI channel is not routed to the Responses API and keeps max_tokens/temperature/"
-                "top_p (provider 400 unsupported_parameter)")
-    if column.model == "azure-gpt-5-nano":
-        if variant.family == "response":
-            return "Azure Responses requests go to /openai/deployments/{m}/responses (404), not /openai/v1/responses"
-        return "gpt-5 on Azure keeps max_tokens/temperature (provider 400 unsupported_parameter)"
-    if column.model == "openai/gpt-oss-20b" and variant.family == "response":
-        return "Responses requests are sent as Responses to an OpenAI-compatible (type 50) channel, not as Chat"
-    if column.model == "deepseek-chat" and variant.kind == "structured" and variant.family != "claude":
-        return "json_schema response_format is sent to DeepSeek, which accepts only json_object"
-    return None
+def emulator_cannot_judge(column, variant, result) -> bool:
+    """DeepSeek takes JSON mode but no schema, so the gateway sends json_object plus an instruction that carries
+    the schema. A real model follows it; the emulator answers JSON mode with {"echo": ...}. Such a cell is judged
+    on what can be: the downgrade (body checks below) and that the client got the provider's JSON unchanged."""
+    return (column.channel_type == 36 and variant.kind == "structured" and result.status == "FAIL"
+            and result.reason.startswith("schema:") and result.answer is not None)
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +97,7 @@ def _answer_matches_reply(answer, reply: dict) -> str | None:
 
 
 def cell_problems(column, variant, result, records) -> list[str]:
-    if result.status != "PASS":
+    if result.status != "PASS" and not emulator_cannot_judge(column, variant, result):
         return [f"{result.status}: {result.reason}"]
     if len(records) != 1:
         return [f"expected one upstream call, saw {len(records)}"]
@@ -150,8 +141,4 @@ def test_cell(matrix, column, variant):
         assert result.status == "SKIP" and not records  # skipped before sending, as the reference does
         return
     problems = cell_problems(column, variant, result, records)
-    if problems:
-        bug = known_gateway_bug(column, variant)
-        if bug:
-            pytest.skip(f"gateway bug: {bug} [{problems[0][:200]}]")
-        pytest.fail("; ".join(problems))
+    assert not problems, "; ".join(problems)
