@@ -113,6 +113,7 @@ def _attempt(caller: Caller, rr: RelayRequest, channel) -> Response:
         raise
     if resp.status_code // 100 != 2:
         _fail_attempt(caller, rr, channel, resp, meter)
+    channel_health.on_upstream_success(channel)
     try:
         if _is_event_stream(resp):
             return _deliver_stream(rr, prepared, resp, meter)
@@ -153,7 +154,7 @@ def _usage_from_body(fmt: str, mode: str, body) -> metering.UsageNumbers | None:
         return None
     from oneapi.relay.formats import CODECS
     codec_name = fmt if fmt in CODECS else ("chat" if mode in ("chat", "completions", "embeddings") else None)
-    raw_usage = body.get("usage")
+    raw_usage = body.get("usageMetadata") if fmt == "gemini" else body.get("usage")
     if fmt == "responses" and isinstance(body.get("response"), dict):
         raw_usage = body["response"].get("usage")
     if not isinstance(raw_usage, dict):

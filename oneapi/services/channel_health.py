@@ -119,9 +119,38 @@ def enable_channel(channel_id: int, name: str) -> None:
     _system_log(text)
 
 
+# ---- success-rate monitor (ENABLE_METRIC) -------------------------------------------------------------------
+
+_results: dict[int, list[bool]] = {}
+
+
+def _record(channel, ok: bool) -> None:
+    """The original's monitor: over the last METRIC_QUEUE_SIZE attempts of a channel, a success rate below
+    METRIC_SUCCESS_RATE_THRESHOLD disables it (status 3)."""
+    cfg = config.settings
+    if not cfg.enable_metric or cfg.metric_queue_size <= 0:
+        return
+    with _lock:
+        window = _results.setdefault(channel.id, [])
+        window.append(ok)
+        if len(window) < cfg.metric_queue_size:
+            return
+        rate = sum(window) / len(window)
+        _results[channel.id] = []
+    if rate < cfg.metric_success_rate_threshold:
+        disable_channel(channel.id, channel.name or "",
+                        f"成功率 {rate * 100:.2f}% 低于阈值 {cfg.metric_success_rate_threshold * 100:.2f}%")
+
+
+def on_upstream_success(channel) -> None:
+    """Called by the relay when a channel answered 2xx."""
+    _record(channel, True)
+
+
 def on_upstream_error(channel, group: str, model: str, status: int | None, err_type: str | None = None,
                       code: str | None = None, message: str | None = None) -> None:
     """Called by the relay for every failed attempt."""
+    _record(channel, False)
     if status == 429 and (err_type or "") != "insufficient_quota":
         suspend(group, model, channel.id, config.settings.channel_suspend_seconds_for_429)
     if options.get_bool("AutomaticDisableChannelEnabled") and is_fatal(status, err_type, code, message):

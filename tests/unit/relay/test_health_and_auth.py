@@ -34,3 +34,20 @@ def test_suspension_expires():
     assert not channel_health.is_suspended("vip", "m", 7)
     time.sleep(0.25)
     assert not channel_health.is_suspended("default", "m", 7)
+
+
+def test_success_rate_monitor_disables_a_failing_channel(monkeypatch):
+    from types import SimpleNamespace
+
+    from oneapi import config
+    monkeypatch.setattr(config, "settings", config.load({"ENABLE_METRIC": "true", "METRIC_QUEUE_SIZE": "4",
+                                                          "METRIC_SUCCESS_RATE_THRESHOLD": "0.8"}))
+    disabled = []
+    monkeypatch.setattr(channel_health, "disable_channel", lambda cid, name, why: disabled.append((cid, why)))
+    good, bad = SimpleNamespace(id=1, name="good"), SimpleNamespace(id=2, name="bad")
+    for ok in (True, True, True, True):
+        channel_health.on_upstream_success(good) if ok else None
+    for ok in (True, False, True, True):  # 75% < 80%
+        channel_health.on_upstream_success(bad) if ok else channel_health._record(bad, False)
+    assert [cid for cid, _ in disabled] == [2]
+    assert "75.00%" in disabled[0][1]
