@@ -189,3 +189,5 @@ _NOT_IMPLEMENTED = [
 ]
 for _i, (_rule, _methods) in enumerate(_NOT_IMPLEMENTED):
     bp.add_url_rule(_rule, endpoint=f"not_implemented_{_i}", view_func=_not_implemented, methods=_methods)
+
+from oneapi.relay import gemini_ingress  # noqa: E402,F401  (registers the Gemini-native routes on bp)
