@@ -19,6 +19,7 @@ from oneapi.services.errors import ServiceError
 from oneapi.services.fields import INVALID, as_int, as_opt_str, as_str
 
 MSG_NOT_FOUND = "渠道不存在"
+MSG_BAD_ABILITIES = "渠道的模型或分组无法保存（可能是只有大小写不同的重复项），请检查 models 与 group"
 MAX_KEYS_PER_CREATE = 1000
 STATUSES = (CHANNEL_ENABLED, CHANNEL_MANUALLY_DISABLED, CHANNEL_AUTO_DISABLED)
 SORT_FIELDS = {"id": Channel.id, "name": Channel.name, "type": Channel.type, "status": Channel.status,
@@ -47,9 +48,12 @@ def channel_to_dict(channel: Channel) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------------------ validation
 
+TEXT_BYTES = 65535  # MySQL TEXT; LONGTEXT columns get a generous character cap instead
+
+
 def _json_object_text(value: Any, name: str, max_len: int) -> str | None:
     """A text column holding a JSON object: ``""`` and ``None`` kept, anything else must parse to an object."""
-    text = as_opt_str(value, name, max_len=max_len)
+    text = as_opt_str(value, name, max_len=max_len, max_bytes=TEXT_BYTES)
     if text is None or not text.strip():
         return text
     try:
@@ -77,17 +81,27 @@ _FIELDS: dict[str, tuple[Any, bool]] = {
     "weight": (lambda v: as_int(v, "weight", minimum=0, maximum=2 ** 31), True),
     "base_url": (lambda v: as_opt_str(v, "base_url", max_len=191), True),
     "other": (lambda v: as_opt_str(v, "other", max_len=10_000), True),
-    "models": (lambda v: as_str(v, "models", max_len=100_000), False),
+    "models": (lambda v: _models(v), False),
     "group": (lambda v: as_str(v, "group", max_len=32), False),
     "model_mapping": (lambda v: _json_object_text(v, "model_mapping", 1024), True),
     "priority": (lambda v: as_int(v, "priority", minimum=-(2 ** 62), maximum=2 ** 62), True),
-    "config": (lambda v: _json_object_text(v, "config", 100_000), False),
-    "system_prompt": (lambda v: as_opt_str(v, "system_prompt", max_len=100_000), True),
-    "model_configs": (lambda v: _json_object_text(v, "model_configs", 1_000_000), True),
+    "config": (lambda v: _json_object_text(v, "config", 1_000_000), False),
+    "system_prompt": (lambda v: as_opt_str(v, "system_prompt", max_bytes=TEXT_BYTES), True),
+    "model_configs": (lambda v: _json_object_text(v, "model_configs", TEXT_BYTES), True),
     "ratelimit": (lambda v: as_int(v, "ratelimit", minimum=0, maximum=2 ** 31), True),
     "testing_model": (lambda v: as_opt_str(v, "testing_model", max_len=255), True),
-    "inference_profile_arn_map": (lambda v: _json_object_text(v, "inference_profile_arn_map", 100_000), True),
+    "inference_profile_arn_map": (lambda v: _json_object_text(v, "inference_profile_arn_map", TEXT_BYTES), True),
 }
+
+
+MODEL_NAME_MAX = 191  # abilities.model is varchar(191) on MySQL
+
+
+def _models(value: Any) -> str:
+    text = as_str(value, "models", max_len=1_000_000)
+    if any(len(m.strip()) > MODEL_NAME_MAX for m in text.split(",")):
+        raise ServiceError(f"模型名称过长（最多 {MODEL_NAME_MAX} 个字符）")
+    return text
 
 
 def _status(value: Any) -> int:
@@ -208,8 +222,8 @@ def create_channels(data: dict[str, Any]) -> list[Channel]:
                 channel = Channel.create(key=key, **values)
                 rebuild_abilities(channel)
                 created.append(channel)
-    except peewee.IntegrityError:
-        raise ServiceError("渠道的分组或模型重复（数据库区分大小写规则不同），请检查 models 与 group") from None
+    except (peewee.IntegrityError, peewee.DataError):
+        raise ServiceError(MSG_BAD_ABILITIES) from None
     cache.invalidate_channels()
     return created
 
@@ -227,8 +241,8 @@ def update_channel(data: dict[str, Any]) -> Channel:
                 Channel.update(**values).where(Channel.id == channel.id).execute()
             channel = Channel.get_by_id(channel.id)
             rebuild_abilities(channel)
-    except peewee.IntegrityError:
-        raise ServiceError("渠道的分组或模型重复（数据库区分大小写规则不同），请检查 models 与 group") from None
+    except (peewee.IntegrityError, peewee.DataError):
+        raise ServiceError(MSG_BAD_ABILITIES) from None
     cache.invalidate_channels()
     return channel
 

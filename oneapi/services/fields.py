@@ -39,7 +39,8 @@ def as_int(value: Any, name: str, *, default: int | None = None, minimum: int = 
     return value
 
 
-def as_str(value: Any, name: str, *, default: str | None = None, max_len: int | None = None) -> str:
+def as_str(value: Any, name: str, *, default: str | None = None, max_len: int | None = None,
+           max_bytes: int | None = None) -> str:
     if value is None:
         if default is None:
             raise ServiceError(f"{INVALID}：缺少 {name}")
@@ -48,12 +49,14 @@ def as_str(value: Any, name: str, *, default: str | None = None, max_len: int | 
         raise ServiceError(f"{INVALID}：{name} 必须是字符串")
     if max_len is not None and len(value) > max_len:
         raise ServiceError(f"{INVALID}：{name} 过长（最多 {max_len} 个字符）")
+    if max_bytes is not None and len(value.encode("utf-8")) > max_bytes:  # e.g. MySQL TEXT holds 65535 bytes
+        raise ServiceError(f"{INVALID}：{name} 过长（最多 {max_bytes} 字节）")
     return value
 
 
-def as_opt_str(value: Any, name: str, *, max_len: int | None = None) -> str | None:
+def as_opt_str(value: Any, name: str, *, max_len: int | None = None, max_bytes: int | None = None) -> str | None:
     """A nullable string column (Go ``*string``): ``None`` stays ``None``."""
-    return None if value is None else as_str(value, name, max_len=max_len)
+    return None if value is None else as_str(value, name, max_len=max_len, max_bytes=max_bytes)
 
 
 def as_bool(value: Any, name: str, *, default: bool | None = None) -> bool:

@@ -50,7 +50,7 @@ def _name(value: Any) -> str:
 
 def _models(value: Any) -> str | None:
     """Comma-separated model allow-list; blanks trimmed; ``None``/"" mean no restriction."""
-    text = as_opt_str(value, "models", max_len=MODELS_MAX)
+    text = as_opt_str(value, "models", max_len=MODELS_MAX, max_bytes=65535)
     if text is None:
         return None
     names = [m.strip() for m in text.split(",")]

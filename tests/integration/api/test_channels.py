@@ -185,3 +185,19 @@ def test_bulk_test_runs_once_in_the_background(sqlite_client, monkeypatch):
     while channel_checks.is_running("test") and time.time() < deadline:
         time.sleep(0.01)
     assert scopes == ["disabled", "all"]
+
+
+def test_values_the_database_cannot_hold_are_refused_whole(original_client, original_db):
+    c = original_client
+    base = {"type": 1, "key": "k1\nk2", "group": "default"}
+    assert "过长" in failure(c, "POST", "/api/channel/", "admin", json={**base, "models": "m" * 192})
+    assert failure(c, "POST", "/api/channel/", "admin", json={**base, "models": "m", "system_prompt": "提" * 30000})
+    assert failure(c, "POST", "/api/channel/", "admin", json={**base, "models": "m", "group": "g" * 33})
+    # names that differ only in case: distinct rows where the collation allows it, else a clean refusal
+    status, body = call(c, "POST", "/api/channel/", "admin", json={**base, "models": "GPT-X,gpt-x"})
+    count = dbs.raw_query(original_db, "SELECT COUNT(*) FROM channels")[0][0]
+    if original_db.dialect == "mysql":
+        assert body["success"] is False and count == 6
+    else:
+        assert body["success"] is True and count == 8
+    assert dbs.raw_query(original_db, "SELECT COUNT(*) FROM abilities")[0][0] == 28 + (count - 6) * 2
