@@ -36,7 +36,7 @@ def _viewer():
 
 def _navigation():
     user = _viewer()
-    role = user.role if user is not None else -1
+    role = user.role if user is not None else 0  # visitors see the public pages (minimum role 0)
     return [(endpoint, label, icon) for endpoint, label, min_role, icon in NAVIGATION if role >= min_role]
 
 

@@ -75,3 +75,8 @@ def test_default_password_hint_only_while_root_uses_it(root):
     response = root.post("/account", {"display_name": "Root", "password": "a-better-pass", "password2": "a-better-pass"})
     assert response.status_code == 302
     assert "default password" not in root.get("/dashboard").get_data(as_text=True)
+
+
+def test_visitors_see_only_public_pages_in_the_menu(web_app):
+    page = web_app.test_client().get("/pricing").get_data(as_text=True)
+    assert 'href="/pricing"' in page and 'href="/dashboard"' not in page and 'href="/login"' in page
