@@ -36,6 +36,13 @@ def _filters() -> tuple[dict, dict]:
     return form, logs_service().parse_filters(raw)
 
 
+def _cell(value):
+    """A CSV cell that a spreadsheet will not run as a formula (user-controlled text such as token names)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def _owner_filter():
     return None if is_admin() else g.user.id
 
@@ -75,7 +82,7 @@ def logs_export():
         writer.writerow(CSV_COLUMNS)
         for row in web_support.iter_logs(filters, user_id=owner):
             row["cost_usd"] = f"{row['quota'] / per_unit:.6f}"
-            writer.writerow([row.get(c, "") for c in CSV_COLUMNS])
+            writer.writerow([_cell(row.get(c, "")) for c in CSV_COLUMNS])
             if buffer.tell() > 64 * 1024:
                 yield buffer.getvalue()
                 buffer.seek(0)

@@ -212,3 +212,22 @@ def test_report_charts_cover_every_day_of_the_period(root):
     charts = [json.loads(c.replace("&#34;", '"').replace("&#39;", "'"))
               for c in re.findall(r"data-chart='([^']*)'", page)]
     assert charts and all(len(c["labels"]) == 7 for c in charts)
+
+
+def test_csv_export_is_scoped_to_the_viewer_and_safe_for_spreadsheets(common, web_app):
+    import csv
+    import io
+    import time as _time
+
+    from oneapi.models import Log, User
+    with web_app.app_context():
+        alice = User.get(User.username == "alice").id
+        Log.create(user_id=alice, username="alice", token_name="=HYPERLINK(1)", model_name="m", quota=500,
+                   created_at=int(_time.time()), type=2, content="", request_id="r1")
+        Log.create(user_id=1, username="root", token_name="root-only", model_name="m", quota=1,
+                   created_at=int(_time.time()), type=2, content="", request_id="r2")
+    response = common.get("/log/export.csv")
+    assert response.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [r["token_name"] for r in rows] == ["'=HYPERLINK(1)"]
+    assert rows[0]["cost_usd"] == "0.001000" and rows[0]["request_id"] == "r1"
