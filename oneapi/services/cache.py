@@ -153,8 +153,10 @@ def _cached(key: str, load: Callable[[], dict | None]) -> dict | None:
         log.warning("cache read failed for %s; reading the database", key, exc_info=True)
         return load()
     if raw is not None:
-        return orjson.loads(raw) if raw != "null" else None
+        return orjson.loads(raw)
     value = load()
+    if value is None:  # unknown keys are not remembered (as the original): no cache flooding with junk keys
+        return None
     try:
         store.set(key, orjson.dumps(value).decode(), _ttl())
     except Exception:

@@ -51,3 +51,31 @@ def test_success_rate_monitor_disables_a_failing_channel(monkeypatch):
         channel_health.on_upstream_success(bad) if ok else channel_health._record(bad, False)
     assert [cid for cid, _ in disabled] == [2]
     assert "75.00%" in disabled[0][1]
+
+
+def test_upstream_session_uses_relay_proxy_only(monkeypatch):
+    from oneapi import config
+    from oneapi.relay import upstream
+    monkeypatch.setattr(config, "settings", config.load({"RELAY_PROXY": "http://127.0.0.1:3128",
+                                                          "RELAY_TIMEOUT": "7", "HTTPS_PROXY": "http://x:1"}))
+    upstream.reset()
+    try:
+        s = upstream.session()
+        assert s.trust_env is False and s.proxies == {"http": "http://127.0.0.1:3128", "https": "http://127.0.0.1:3128"}
+        assert s.get_adapter("https://api.openai.com")._pool_maxsize >= 256
+        assert upstream.timeout() == (7, 7.0)
+    finally:
+        upstream.reset()
+
+
+def test_unknown_tokens_are_not_cached(monkeypatch):
+    from oneapi import config
+    from oneapi.services import cache
+    monkeypatch.setattr(config, "settings", config.load({"MEMORY_CACHE_ENABLED": "true"}))
+    calls = []
+    assert cache._cached("token:nope", lambda: calls.append(1)) is None
+    assert cache._cached("token:nope", lambda: calls.append(1)) is None
+    assert len(calls) == 2
+    assert cache._cached("token:yes", lambda: calls.append(1) or {"a": 1}) == {"a": 1}
+    assert cache._cached("token:yes", lambda: calls.append(1) or {"a": 2}) == {"a": 1}  # served from memory
+    cache.reset()
