@@ -152,9 +152,7 @@ def delete_user(user_id):
 def manage_user():
     data = json_body()
     user = users.manage_user(g.user, data.get("username"), data.get("action"))
-    view = {k: ("" if isinstance(v, str) else 0) for k, v in user_to_dict(user).items()}
-    view.update(role=user.role, status=user.status)
-    return ok(view)
+    return ok(users.sparse_view(user, "role", "status"))
 
 
 @bp.post("/topup")

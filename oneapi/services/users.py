@@ -43,12 +43,17 @@ def user_to_dict(user: User) -> dict[str, Any]:
     }
 
 
-def login_view(user: User) -> dict[str, Any]:
-    """What POST /api/user/login returns: only id, username, display_name, role and status are set."""
-    view = {k: ("" if isinstance(v, str) else 0) for k, v in user_to_dict(user).items()}
-    view.update(id=user.id, username=user.username or "", display_name=user.display_name or "",
-                role=user.role, status=user.status)
+def sparse_view(user: User, *fields: str) -> dict[str, Any]:
+    """The User JSON with only ``fields`` set and every other field at its zero value, as the original
+    answers with a freshly built Go struct (login: id, username, display_name, role, status)."""
+    full = user_to_dict(user)
+    view = {k: ("" if isinstance(v, str) else 0) for k, v in full.items()}
+    view.update({name: full[name] for name in fields})
     return view
+
+
+def login_view(user: User) -> dict[str, Any]:
+    return sparse_view(user, "id", "username", "display_name", "role", "status")
 
 
 # ------------------------------------------------------------------------------------------ validation
