@@ -12,7 +12,7 @@ from oneapi.models.constants import ROLE_ADMIN, ROLE_COMMON, ROLE_ROOT, USER_ENA
 
 def _safe_next() -> str:
     path = request.full_path if request.query_string else request.path
-    return path if path.startswith("/") and not path.startswith("//") else "/"
+    return path if is_local_path(path) else "/"
 
 
 def page(min_role: int = ROLE_COMMON) -> Callable:
@@ -58,3 +58,8 @@ def redirect_back(default_endpoint: str, **values):
     if referrer.startswith(request.host_url):
         return redirect(referrer)
     return redirect(url_for(default_endpoint, **values))
+
+
+def is_local_path(target: str) -> bool:
+    """A redirect target on this site: a path, never ``//host`` or ``/\\host`` (browsers read both as a host)."""
+    return target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target[:3]

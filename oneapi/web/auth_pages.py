@@ -8,7 +8,7 @@ from oneapi.auth import SessionUser
 from oneapi.models.constants import ROLE_ROOT
 from oneapi.services.options import options
 from oneapi.web import bp, csrf
-from oneapi.web.access import user_page
+from oneapi.web.access import is_local_path, user_page
 from oneapi.web.i18n import translate as _
 from oneapi.web.service_calls import call, place_error, users_service
 
@@ -19,7 +19,7 @@ DEFAULT_ROOT_PASSWORD = "123456"
 
 def _next_target() -> str:
     target = request.args.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
+    if is_local_path(target):
         return target
     return url_for("web.dashboard")
 

@@ -6,6 +6,7 @@ from flask import g, redirect, request, url_for
 from oneapi.models.constants import ROLE_ADMIN, ROLE_COMMON, ROLE_ROOT
 from oneapi.services.options import options
 from oneapi.web import bp, formatting
+from oneapi.web.access import is_local_path
 from oneapi.web.csrf import csrf_token
 from oneapi.web.i18n import COOKIE, LANGUAGES, current_language, translate
 
@@ -62,7 +63,7 @@ def _template_context():
 @bp.get("/lang/<code>")
 def switch_language(code: str):
     target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
+    if not is_local_path(target):
         target = url_for("web.dashboard")
     response = redirect(target)
     if code in LANGUAGES:

@@ -80,3 +80,12 @@ def test_default_password_hint_only_while_root_uses_it(root):
 def test_visitors_see_only_public_pages_in_the_menu(web_app):
     page = web_app.test_client().get("/pricing").get_data(as_text=True)
     assert 'href="/pricing"' in page and 'href="/dashboard"' not in page and 'href="/login"' in page
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "/\\evil.example", "https://evil.example"])
+def test_redirects_stay_on_this_site(web_app, target):
+    client = PageClient(web_app)
+    response = client.client.post(f"/login?next={target}", data={"username": "root", "password": "123456",
+                                                                 "csrf_token": client.csrf()})
+    assert response.headers["Location"] == "/dashboard"
+    assert web_app.test_client().get(f"/lang/zh?next={target}").headers["Location"] == "/dashboard"
