@@ -89,6 +89,10 @@ def test_gemini_channel_gets_the_body_as_sent(gateway, emulator):
     assert sent["api_path"].endswith("/models/gemini-2.5-flash:generateContent")
     assert sent["json"]["contents"] == [{"parts": [{"text": "Straight through"}], "role": "user"}]
     assert sent["headers"]["x-goog-api-key"] == "emu-key-24"  # the channel's key, never the caller's
+    chunks = list(client.models.generate_content_stream(model="gemini-2.5-flash", contents="Streamed through"))
+    assert "".join(c.text or "" for c in chunks) == "echo: Streamed through" and len(chunks) > 2
+    assert chunks[-1].usage_metadata.candidates_token_count == 3
+    assert emulator.requests()[-1]["query"].get("alt") == "sse"
 
 
 @pytest.mark.parametrize("api_version", ["v1", "v1beta"])

@@ -180,3 +180,17 @@ def test_background_response_can_be_cancelled(gateway):
     assert cancelled.status == "cancelled" and cancelled.id == queued.id
     time.sleep(2.0)  # the upstream answers meanwhile; the cancellation stands
     assert api.responses.retrieve(queued.id).status == "cancelled"
+
+
+def test_gemini_call_signature_survives_the_replay(gateway, emulator):
+    api = client(gateway)
+    first = api.responses.create(model="gemini-2.5-flash", input="What is the weather in Rome?",
+                                 tools=[WEATHER_TOOL], reasoning={"effort": "low"})
+    call = next(item for item in first.output if item.type == "function_call")
+    signed = emulator.requests()[-1]
+    assert "thinkingConfig" in signed["json"]["generationConfig"]
+    api.responses.create(model="gemini-2.5-flash", previous_response_id=first.id, tools=[WEATHER_TOOL],
+                         input=[{"type": "function_call_output", "call_id": call.call_id, "output": "rainy"}])
+    model_turn = emulator.requests()[-1]["json"]["contents"][1]
+    part = next(p for p in model_turn["parts"] if "functionCall" in p)
+    assert part["thoughtSignature"] == "ZW11LXRob3VnaHQtc2lnbmF0dXJl"  # the emulator's own, sent back as issued
