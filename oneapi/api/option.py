@@ -25,7 +25,5 @@ def update_option():
         return fail("无效的参数", 400)  # the original answers an undecodable body with HTTP 400
     if "value" not in data:
         return fail("无效的参数：缺少 value")
-    value = option_rules.normalise(data["key"], data.get("value"))
-    option_rules.validate(data["key"], value)
-    options.update(data["key"], value)
+    option_rules.apply(data["key"], data["value"])
     return ok()

@@ -79,3 +79,12 @@ def _check_ratio_table(key: str, value: str) -> None:
     for name, ratio in table.items():
         if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not math.isfinite(ratio) or ratio < 0:
             raise ServiceError(f"{key} 中 {name} 的倍率必须是非负数")
+
+
+def apply(key: str, value: Any) -> str:
+    """Check and store one option (PUT /api/option/ and the settings page); returns the stored text."""
+    from oneapi.services.options import options as store
+    text = normalise(key, value)
+    validate(key, text)
+    store.update(key, text)
+    return text
