@@ -25,7 +25,7 @@ def state():
     return {}
 
 
-def test_root_adds_a_channel_to_the_emulator(page, emulator, state):
+def test_root_adds_a_channel_to_the_emulator(page, emulator):
     sign_in(page, "root", "123456")
     page.get_by_role("link", name="Channels").click()
     page.get_by_role("link", name="New channel").click()
@@ -44,7 +44,9 @@ def test_root_adds_a_channel_to_the_emulator(page, emulator, state):
     assert "Enabled" in row.inner_text() and "OpenAI" in row.inner_text()
     row.get_by_role("button", name="Test").click()
     page.wait_for_function("document.querySelector('[id^=rt-]').className.includes('badge')")
-    state["test_result"] = row.locator("[id^=rt-]").inner_text()
+    latency = row.locator("[id^=rt-]")
+    assert "badge-green" in latency.get_attribute("class"), latency.get_attribute("title")
+    assert re.fullmatch(r"\d+\.\d\d s", latency.inner_text())  # the test's latency, shown in place
     screenshot(page, "channels")
 
 
