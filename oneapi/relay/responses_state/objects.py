@@ -28,7 +28,7 @@ def answer(caller, response_id: str) -> Response | None:
     row = store.find(response_id)
     if row is None:
         return None
-    if row.user_id != caller.user.id or store._expired(row):
+    if row.user_id != caller.user.id or store.is_expired(row):
         return not_found(response_id)
     if request.path.endswith("/input_items"):
         return _input_items(row)

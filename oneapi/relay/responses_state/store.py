@@ -25,12 +25,12 @@ def find(response_id: str) -> StoredResponse | None:
 
 def find_for_user(response_id: str, user_id: int) -> StoredResponse | None:
     row = find(response_id)
-    if row is None or row.user_id != user_id or _expired(row):
+    if row is None or row.user_id != user_id or is_expired(row):
         return None
     return row
 
 
-def _expired(row: StoredResponse) -> bool:
+def is_expired(row: StoredResponse) -> bool:
     return bool(row.expires_at) and row.expires_at < int(time.time())
 
 
