@@ -193,11 +193,14 @@ def settle(res: Reservation, usage: Usage, system_prompt_reset: bool = False) ->
     return _finish(res, charge.quota, usage, content, system_prompt_reset)
 
 
-def settle_quota(res: Reservation, quota: int, usage: Usage | None = None) -> int:
-    """Charge a quota computed by the caller (images, audio). Returns it."""
+def settle_quota(res: Reservation, quota: int, usage: Usage | None = None, content: str | None = None) -> int:
+    """Charge a quota computed by the caller (images, audio). Returns it.
+
+    ``content`` replaces the log text (default: the original's image wording, model and group ratio)."""
     if not res._close("settled"):
         return res.final or 0
-    content = rules.image_log_content(res.pricing, res.group_ratio)
+    if content is None:
+        content = rules.image_log_content(res.pricing, res.group_ratio)
     return _finish(res, max(int(quota), 0), usage, content, False)
 
 

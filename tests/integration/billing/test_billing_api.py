@@ -136,6 +136,34 @@ def test_cancel_gives_the_hold_back(billing_app):
     assert status == 400 and "cannot be canceled" in body["message"]
 
 
+def test_racing_post_and_cancel_settle_a_hold_once(billing_app):
+    import threading
+    app, ids = billing_app
+    before = support.accounts(ids)
+    _, pre = _consume(app, {"phase": "pre", "add_reason": "race", "add_used_quota": 700})
+    tid = pre["transaction"]["transaction_id"]
+    outcomes, barrier = [], threading.Barrier(6)
+
+    def call(phase):
+        barrier.wait()
+        body = {"phase": phase, "add_reason": "race", "transaction_id": tid, "final_used_quota": 400}
+        outcomes.append((phase, _consume(app, body)[0]))
+        db.close_request_connections()
+
+    threads = [threading.Thread(target=call, args=(p,)) for p in ("post", "cancel") * 3]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    winners = [phase for phase, status in outcomes if status == 200]
+    assert len(winners) == 1, outcomes
+    spent = 400 if winners[0] == "post" else 0
+    after = support.accounts(ids)
+    assert (after["user_used"], after["token_used"], before["token_remain"] - after["token_remain"]) == (
+        spent, spent, spent)
+    assert Log.get_by_id(pre["transaction"]["log_id"]).quota == spent
+
+
 def test_expired_holds_are_auto_confirmed_on_the_next_call(billing_app):
     app, ids = billing_app
     _, pre = _consume(app, {"phase": "pre", "add_reason": "slow", "add_used_quota": 300})
