@@ -1,7 +1,6 @@
 """Channels (admin): list, search, sort, create/edit with type-driven fields, test, enable/disable, delete."""
 from __future__ import annotations
 
-import json
 import logging
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
@@ -9,7 +8,7 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from oneapi.models.constants import CHANNEL_ENABLED, CHANNEL_MANUALLY_DISABLED
 from oneapi.services.fields import page_bounds
 from oneapi.services.options import options
-from oneapi.web import bp
+from oneapi.web import bp, channel_form
 from oneapi.web.access import admin_page, redirect_back
 from oneapi.web.i18n import translate as _
 from oneapi.web.service_calls import call, channel_types, channels_service, place_error
@@ -21,21 +20,6 @@ FIELD_HINTS = {"model_mapping": ("model_mapping",), "model_configs": ("model_con
 log = logging.getLogger(__name__)
 PAGE_SIZE = 20
 SORTS = ("id", "name", "type", "status", "priority", "weight", "balance", "response_time", "used_quota")
-
-# Which ChannelConfig keys the form offers for which channel types (the rest go in the config JSON editor).
-CONFIG_FIELDS = (
-    # (config key, label, help, type ids)
-    ("api_version", "API version", "For example 2024-10-21.", (3, 18, 24)),
-    ("region", "Region", "For example us-east-1.", (33, 42)),
-    ("ak", "Access key ID", "", (33,)),
-    ("sk", "Secret access key", "", (33,)),
-    ("user_id", "Account ID", "The Cloudflare account id.", (37,)),
-    ("vertex_ai_project_id", "Project ID", "", (42,)),
-    ("library_id", "Library ID", "", (21,)),
-    ("plugin", "Plugin", "", (17,)),
-)
-CONFIG_KEYS = tuple(f[0] for f in CONFIG_FIELDS)
-
 
 def _groups() -> list[str]:
     ratios = options.get_json("GroupRatio", {})
@@ -72,94 +56,6 @@ def channels():
                            keyword=keyword, sort=sort, order=order, type_names=_type_names())
 
 
-# ---------------------------------------------------------------------------------------------- the form
-
-def _empty_values() -> dict:
-    return {"type": "1", "name": "", "key": "", "base_url": "", "models": "", "group": "default",
-            "model_mapping": "", "config": "", "model_configs": "", "priority": "0", "weight": "0",
-            "ratelimit": "0", "testing_model": "", "system_prompt": "", **{k: "" for k in CONFIG_KEYS}}
-
-
-def _values_of(channel) -> dict:
-    values = _empty_values()
-    values.update({"type": str(channel.type or 0), "name": channel.name or "", "base_url": channel.base_url or "",
-                   "models": channel.models or "", "group": channel.group or "",
-                   "model_mapping": channel.model_mapping or "", "model_configs": channel.model_configs or "",
-                   "priority": str(channel.priority or 0), "weight": str(channel.weight or 0),
-                   "ratelimit": str(channel.ratelimit or 0), "testing_model": channel.testing_model or "",
-                   "system_prompt": channel.system_prompt or ""})
-    config = _parse_object(channel.config or "")
-    if config is not None:
-        for key in CONFIG_KEYS:
-            if isinstance(config.get(key), str):
-                values[key] = config.pop(key)
-        values["config"] = json.dumps(config, ensure_ascii=False, indent=2) if config else ""
-    else:
-        values["config"] = channel.config or ""
-    return values
-
-
-def _parse_object(text: str) -> dict | None:
-    if not text.strip():
-        return {}
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _read_form(creating: bool) -> tuple[dict, dict, dict]:
-    """(values to show again, field errors, data for the service)."""
-    form = request.form
-    values = _empty_values()
-    for name in values:
-        values[name] = form.get(name, "").strip() if name not in ("key", "system_prompt") else form.get(name, "")
-    errors: dict[str, str] = {}
-    if not values["name"]:
-        errors["name"] = _("Give the channel a name.")
-    if creating and not values["key"].strip():
-        errors["key"] = _("Enter the upstream key (one per line to create several channels).")
-    if not values["models"]:
-        errors["models"] = _("Choose at least one model.")
-    if not values["group"]:
-        errors["group"] = _("Choose at least one group.")
-    numbers = {}
-    for name in ("priority", "weight", "ratelimit"):
-        try:
-            numbers[name] = int(values[name] or 0)
-        except ValueError:
-            errors[name] = _("Enter a whole number.")
-            continue
-        if name != "priority" and numbers[name] < 0:
-            errors[name] = _("Enter a whole number of zero or more.")
-    json_fields = {"model_mapping": "string-map", "config": "object", "model_configs": "object"}
-    parsed = {}
-    for name, kind in json_fields.items():
-        obj = _parse_object(values[name])
-        if obj is None:
-            errors[name] = _("Not a valid JSON object.")
-        elif kind == "string-map" and any(not isinstance(v, str) for v in obj.values()):
-            errors[name] = _("Every value must be a model name (a string).")
-        parsed[name] = obj
-    config = parsed.get("config") or {}
-    for key in CONFIG_KEYS:
-        if values[key]:
-            config[key] = values[key]
-        else:
-            config.pop(key, None)
-    models = ",".join(dict.fromkeys(m.strip() for m in values["models"].replace("\n", ",").split(",")
-                                    if m.strip()))
-    groups = ",".join(dict.fromkeys(g.strip() for g in values["group"].split(",") if g.strip()))
-    data = {"type": int(values["type"] or 0) if values["type"].isdigit() else 0, "name": values["name"],
-            "key": values["key"].strip(), "base_url": values["base_url"].rstrip("/"), "models": models,
-            "group": groups, "model_mapping": values["model_mapping"],
-            "config": json.dumps(config, ensure_ascii=False) if config else "",
-            "model_configs": values["model_configs"], "testing_model": values["testing_model"] or None,
-            "system_prompt": values["system_prompt"] or None, **numbers}
-    return values, errors, data
-
-
 def _render_form(channel, values, errors, form_error):
     types = channel_types()
     type_models = {t.id: list(t.models) for t in types.TYPES.values()}
@@ -169,15 +65,15 @@ def _render_form(channel, values, errors, form_error):
     status = 400 if (errors or form_error) else 200
     return render_template("channels/form.html", channel=channel, values=values, errors=errors,
                            form_error=form_error, type_choices=type_choices, type_models=type_models,
-                           base_urls=base_urls, groups=_groups(), config_fields=CONFIG_FIELDS), status
+                           base_urls=base_urls, groups=_groups(), config_fields=channel_form.CONFIG_FIELDS), status
 
 
 @bp.route("/channel/new", methods=["GET", "POST"])
 @admin_page
 def channels_new():
-    values, errors, form_error = _empty_values(), {}, None
+    values, errors, form_error = channel_form.empty_values(), {}, None
     if request.method == "POST":
-        values, errors, data = _read_form(creating=True)
+        values, errors, data = channel_form.read_form(creating=True)
         if not errors:
             created, form_error = call(channels_service().create_channels, data)
             form_error = place_error(form_error, errors, FIELD_HINTS)
@@ -195,9 +91,9 @@ def channels_edit(channel_id: int):
     if channel is None:
         flash(err, "error")
         return redirect(url_for("web.channels"))
-    values, errors, form_error = _values_of(channel), {}, None
+    values, errors, form_error = channel_form.values_of(channel), {}, None
     if request.method == "POST":
-        values, errors, data = _read_form(creating=False)
+        values, errors, data = channel_form.read_form(creating=False)
         if not errors:
             data["id"] = channel.id
             updated, form_error = call(svc.update_channel, data)

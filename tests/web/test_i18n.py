@@ -15,10 +15,10 @@ def _texts() -> set[str]:
         for match in _CALL.finditer(path.read_text(encoding="utf-8")):
             texts.add(match.group(1) or match.group(2))
     # labels kept in tables and translated where they are shown
-    from oneapi.web import channels, context, formatting, settings, users
+    from oneapi.web import channel_form, context, formatting, settings, users
     texts.update(label for _e, label, _r, _i in context.NAVIGATION)
-    texts.update(label for _k, label, help_text, _t in channels.CONFIG_FIELDS)
-    texts.update(h for _k, _l, h, _t in channels.CONFIG_FIELDS if h)
+    texts.update(label for _k, label, _h, _t in channel_form.CONFIG_FIELDS)
+    texts.update(h for _k, _l, h, _t in channel_form.CONFIG_FIELDS if h)
     for title, fields in settings.SECTIONS.values():
         texts.add(title)
         texts.update(label for _k, _kind, label, _h in fields)
