@@ -91,6 +91,15 @@ def test_client_disconnect_stops_the_upstream_read(server, stub):
     log = stub.stream_log[-1]
     assert log["closed_early"] and not log["finished"]
     assert log["sent"] < 20  # stopped within about a second, not after all 60 events
+    # billed for what was delivered, counted locally
+    rid = resp.headers["X-Oneapi-Request-Id"]
+    rows = []
+    for _ in range(40):
+        rows = dbs.raw_query(server.tdb, f"SELECT completion_tokens, metadata FROM logs WHERE request_id = '{rid}'")
+        if rows:
+            break
+        time.sleep(0.05)
+    assert rows and rows[0][0] >= 3 and json.loads(rows[0][1])["estimated"] is True
 
 
 def test_upstream_cut_mid_stream_gives_an_error_event(server, stub):
