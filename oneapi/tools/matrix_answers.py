@@ -28,6 +28,20 @@ class Answer:
     finish: str = ""        # the format's own word: stop/length/tool_calls, end_turn/max_tokens/tool_use, completed..
     truncated: bool = False
     events: int = 0
+    usage: tuple[int, int] | None = None   # (input incl. cache, output incl. reasoning) as the client was told
+
+
+def _openai_usage(usage) -> tuple[int, int] | None:
+    if not isinstance(usage, dict):
+        return None
+    prompt = usage.get("prompt_tokens", usage.get("input_tokens"))
+    completion = usage.get("completion_tokens", usage.get("output_tokens"))
+    return (int(prompt or 0), int(completion or 0)) if prompt is not None or completion is not None else None
+
+
+def _claude_input(usage: dict) -> int:
+    return sum(int(usage.get(k) or 0) for k in ("input_tokens", "cache_creation_input_tokens",
+                                                 "cache_read_input_tokens"))
 
 
 def _error_of(obj) -> str | None:
@@ -78,7 +92,8 @@ def chat_body(body: dict) -> Answer:
     calls = [ToolCall(c.get("function", {}).get("name", ""), c.get("function", {}).get("arguments", ""))
              for c in message.get("tool_calls") or []]
     finish = choice.get("finish_reason") or ""
-    return Answer(message.get("content") or "", calls, finish, finish == "length")
+    return Answer(message.get("content") or "", calls, finish, finish == "length",
+                  usage=_openai_usage(body.get("usage")))
 
 
 def chat_stream(events) -> Answer:
@@ -95,6 +110,7 @@ def chat_stream(events) -> Answer:
         if chunk.get("object") != "chat.completion.chunk":
             raise Broken("chunk without object chat.completion.chunk")
         answer.events += 1
+        answer.usage = _openai_usage(chunk.get("usage")) or answer.usage
         for choice in chunk.get("choices") or []:
             delta = choice.get("delta") or {}
             answer.text += delta.get("content") or ""
@@ -137,7 +153,7 @@ def response_body(body: dict) -> Answer:
     if status not in ("completed", "incomplete"):
         raise Broken(f"status {status}")
     text, calls = _response_output(body.get("output"))
-    return Answer(text, calls, status, status == "incomplete")
+    return Answer(text, calls, status, status == "incomplete", usage=_openai_usage(body.get("usage")))
 
 
 def response_stream(events) -> Answer:
@@ -181,6 +197,7 @@ def response_stream(events) -> Answer:
         raise Broken("argument deltas differ from completed function_call")
     answer.text, answer.tool_calls = text, calls
     answer.finish = (final.get("response") or {}).get("status") or ""
+    answer.usage = _openai_usage((final.get("response") or {}).get("usage"))
     answer.truncated = final["type"] == "response.incomplete" or answer.finish == "incomplete"
     return answer
 
@@ -205,12 +222,16 @@ def claude_body(body: dict) -> Answer:
     if not body.get("stop_reason"):
         raise Broken("no stop_reason")
     text, calls = _claude_blocks(body.get("content"))
-    return Answer(text, calls, body["stop_reason"], body["stop_reason"] == "max_tokens")
+    usage = body.get("usage")
+    return Answer(text, calls, body["stop_reason"], body["stop_reason"] == "max_tokens",
+                  usage=(_claude_input(usage), int(usage.get("output_tokens") or 0)) if isinstance(usage, dict)
+                  else None)
 
 
 def claude_stream(events) -> Answer:
     answer, open_blocks, blocks, stop_reason = Answer(), {}, {}, None
     started = stopped = False
+    usage: dict = {}
     for event, data in events:
         if stopped:
             if data.strip() == "[DONE]":
@@ -229,6 +250,7 @@ def claude_stream(events) -> Answer:
             if kind != "message_start":
                 raise Broken(f"first event is {kind}, not message_start")
             started = True
+            usage.update((obj.get("message") or {}).get("usage") or {})
             continue
         index = obj.get("index")
         if kind == "content_block_start":
@@ -250,6 +272,7 @@ def claude_stream(events) -> Answer:
                 raise Broken(f"stop for block {index} that is not open")
         elif kind == "message_delta":
             stop_reason = (obj.get("delta") or {}).get("stop_reason") or stop_reason
+            usage.update({k: v for k, v in (obj.get("usage") or {}).items() if v is not None})
         elif kind == "message_stop":
             stopped = True
         elif kind == "message_start":
@@ -272,6 +295,8 @@ def claude_stream(events) -> Answer:
         content.append(block)
     answer.text, answer.tool_calls = _claude_blocks(content)
     answer.finish, answer.truncated = stop_reason, stop_reason == "max_tokens"
+    if usage:
+        answer.usage = (_claude_input(usage), int(usage.get("output_tokens") or 0))
     return answer
 
 

@@ -135,6 +135,10 @@ def judge(variant: Variant, body: dict, answer: Answer) -> Verdict:
     """Judge one well-formed answer to request ``body``."""
     if answer.truncated:
         return Verdict("fail", f"truncated ({answer.finish})")
+    if answer.usage is None and (variant.family != "chat" or not variant.stream):  # Chat streams: only if asked
+        return Verdict("fail", "no usage reported")
+    if answer.usage is not None and answer.usage[1] <= 0:
+        return Verdict("fail", "usage reports no output tokens")
     for call in answer.tool_calls:
         problem = _check_call(call, body)
         if problem:

@@ -75,7 +75,8 @@ def _response_events(text_deltas, final_text, final_type="response.completed"):
                                                       "delta": delta}))
     events.append((final_type, {"type": final_type, "sequence_number": len(text_deltas) + 1,
                                 "response": {"status": "completed" if final_type == "response.completed"
-                                             else "incomplete", "output": output}}))
+                                             else "incomplete", "output": output,
+                                             "usage": {"input_tokens": 7, "output_tokens": 3}}}))
     return sse(*events)
 
 
@@ -87,6 +88,8 @@ def test_responses_stream_structured_output_validates():
     assert "confidence" in judge(RESPONSE_STRUCTURED, {}, bad).reason
     cut = response_stream(_response_events(['{"topic"'], '{"topic"', "response.incomplete"))
     assert judge(RESPONSE_STRUCTURED, {}, cut).reason.startswith("truncated")
+    answer.usage = None
+    assert judge(RESPONSE_STRUCTURED, {}, answer).reason == "no usage reported"
 
 
 def test_responses_stream_grammar_failures():
@@ -101,7 +104,9 @@ def test_responses_stream_grammar_failures():
 
 
 def _claude_events(stop_reason="end_turn", stop_block=True, message_stop=True):
-    events = [("message_start", {"type": "message_start", "message": {}}),
+    events = [("message_start", {"type": "message_start", "message": {"usage": {"input_tokens": 5,
+                                                                                "cache_read_input_tokens": 2,
+                                                                                "output_tokens": 1}}}),
               ("content_block_start", {"type": "content_block_start", "index": 0,
                                        "content_block": {"type": "tool_use", "name": "topic_classifier"}}),
               ("ping", {"type": "ping"}),
@@ -111,7 +116,8 @@ def _claude_events(stop_reason="end_turn", stop_block=True, message_stop=True):
                                        "delta": {"type": "input_json_delta", "partial_json": '"confidence": 2}'}})]
     if stop_block:
         events.append(("content_block_stop", {"type": "content_block_stop", "index": 0}))
-    events.append(("message_delta", {"type": "message_delta", "delta": {"stop_reason": stop_reason}}))
+    events.append(("message_delta", {"type": "message_delta", "delta": {"stop_reason": stop_reason},
+                                     "usage": {"output_tokens": 9}}))
     if message_stop:
         events.append(("message_stop", {"type": "message_stop"}))
     return sse(*events)
@@ -120,6 +126,7 @@ def _claude_events(stop_reason="end_turn", stop_block=True, message_stop=True):
 def test_claude_stream_tool_use_and_grammar():
     answer = claude_stream(_claude_events("tool_use"))
     assert json.loads(answer.tool_calls[0].arguments) == {"topic": "AI", "confidence": 2}
+    assert answer.usage == (7, 9)  # input counts cache reads; output is the last cumulative count
     body = CLAUDE_STRUCTURED.attempts("m")[0]
     assert judge(CLAUDE_STRUCTURED, body, answer).outcome == "pass"  # the schema sets no bounds on confidence
     with pytest.raises(Broken, match="never stopped"):

@@ -127,9 +127,13 @@ def cell_problems(column, variant, result, records) -> list[str]:
         problems.append("image not sent as inline base64")
     client_body = variant.attempts(column.model)[0]
     problems += native.body_problems(seen, variant, client_body, json_object_only=column.channel_type == 36)
-    mismatch = _answer_matches_reply(result.answer, record.get("reply") or {})
+    reply = record.get("reply") or {}
+    mismatch = _answer_matches_reply(result.answer, reply)
     if mismatch:
         problems.append(mismatch)
+    provider_usage = (reply.get("input_tokens"), reply.get("output_tokens"))
+    if result.answer.usage is not None and result.answer.usage != provider_usage:
+        problems.append(f"client told usage {result.answer.usage}, provider reported {provider_usage}")
     return problems
 
 
