@@ -8,7 +8,7 @@ CHANNELS = [
     dep.ChannelSpec(24, "gemini-2.5-flash"),
     dep.ChannelSpec(36, "deepseek-chat"),
     dep.ChannelSpec(1, "gpt-5-mini"),
-    dep.ChannelSpec(14, "claude-slow", base_suffix="/s/slow=1500", mapping={"claude-slow": "claude-haiku-4-5"}),
+    dep.ChannelSpec(14, "claude-slow", base_suffix="/s/slow=800", mapping={"claude-slow": "claude-haiku-4-5"}),
 ]
 
 
