@@ -70,7 +70,8 @@ ZH: dict[str, str] = {
     "Give the token a name.": "请填写令牌名称。", "Enter a number of zero or more.": "请输入大于等于 0 的数字。",
     "Enter a valid date and time.": "请输入有效的日期和时间。", "Token created.": "令牌已创建。",
     "Token enabled.": "令牌已启用。", "Token disabled.": "令牌已禁用。", "Token deleted.": "令牌已删除。",
-    "Models": "模型", "Subnet": "网段",
+    "Models": "模型", "Subnet": "网段", "Usage of this token": "此令牌的用量",
+    "Logs of this user": "此用户的日志", "Logs of this channel": "此渠道的日志",
     # channels
     "Search by name or ID": "按名称或 ID 搜索", "Test all": "测试全部", "Delete disabled": "删除已禁用",
     "Delete every disabled channel?": "确定删除所有已禁用的渠道？", "New channel": "新建渠道", "ID": "ID",
