@@ -92,7 +92,7 @@ def consume(payer: Payer, body: dict, request_id: str = "", trace_id: str = "") 
         if not transaction_id:
             raise ConsumeError("transaction_id is required for post phase")
         final = _quota_field(body, "final_used_quota") if body.get("final_used_quota") is not None else amount
-        if final is None:
+        if final is None or (body.get("final_used_quota") is None and not amount):
             raise ConsumeError("final_used_quota or add_used_quota must be provided for post phase")
         return post(payer, transaction_id, final, reason, elapsed)
     if phase == "cancel":

@@ -184,6 +184,7 @@ REFUSALS = [
     ({"add_reason": "r", "phase": "pre", "add_used_quota": 0}, 400, "greater than 0"),
     ({"add_reason": "r", "phase": "post", "final_used_quota": 5}, 400, "transaction_id is required"),
     ({"add_reason": "r", "phase": "post", "transaction_id": "missing", "final_used_quota": 5}, 404, "not found"),
+    ({"add_reason": "r", "phase": "post", "transaction_id": "missing", "add_used_quota": 0}, 400, "must be provided"),
     ({"add_reason": "r", "phase": "refund", "add_used_quota": 5}, 400, "unsupported phase"),
     ({"add_reason": "r", "add_used_quota": -5}, 400, "non-negative"),
     ({"add_reason": "r", "add_used_quota": 100_001}, 403, "令牌额度不足"),
