@@ -43,6 +43,9 @@ def count_prompt(body: dict | None, raw: bytes, model: str, mode: str = "chat") 
                 return int(tokenizer.count_claude_prompt(body, model))
             if mode == "responses":
                 return int(tokenizer.count_responses_input(body, model))
+            if mode == "gemini":
+                from oneapi.relay.token_counting import count_gemini
+                return count_gemini(body, model)
             if isinstance(body.get("messages"), list):
                 return int(tokenizer.count_chat_prompt(body["messages"], model))
         except Exception:

@@ -7,6 +7,7 @@ CHANNELS = [
     dep.ChannelSpec(1, "gpt-4o-mini"),
     dep.ChannelSpec(14, "claude-haiku-4-5"),
     dep.ChannelSpec(24, "gemini-2.5-flash"),
+    dep.ChannelSpec(1, "gpt-nousage", base_suffix="/s/nousage", mapping={"gpt-nousage": "gpt-4o-mini"}),
 ]
 
 

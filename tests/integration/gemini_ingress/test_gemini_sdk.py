@@ -3,11 +3,14 @@ Anthropic and Gemini channels (what each provider received is checked in the emu
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import requests
 from google import genai
 from google.genai import errors, types
+
+from tests.support import dbs
 
 WEATHER = types.Tool(function_declarations=[types.FunctionDeclaration(
     name="get_weather", description="Current weather for a city",
@@ -141,3 +144,17 @@ def test_query_key_and_json_array_stream(gateway):
     assert chunks[-1]["candidates"][0]["finishReason"] == "STOP"
     plain = requests.post(url.replace("streamGenerateContent", "generateContent"), json=body, timeout=10)
     assert plain.json()["candidates"][0]["content"]["parts"][0]["text"] == "echo: Array form please"
+
+
+def test_stream_without_usage_is_billed_by_the_gateways_own_count(gateway):
+    client = sdk(gateway)
+    contents = "Count these words for the bill please"
+    expected = client.models.count_tokens(model="gpt-nousage", contents=contents).total_tokens
+    last_id = dbs.raw_query(gateway.tdb, "SELECT COALESCE(MAX(id), 0) FROM logs")[0][0]
+    chunks = list(client.models.generate_content_stream(model="gpt-nousage", contents=contents))
+    assert "".join(c.text or "" for c in chunks) == "echo: " + contents
+    deadline, rows = time.time() + 5, []
+    while time.time() < deadline and not rows:
+        rows = dbs.raw_query(gateway.tdb, f"SELECT prompt_tokens FROM logs WHERE type = 2 AND id > {last_id}")
+        time.sleep(0.1)
+    assert rows == [(expected,)]  # the upstream reported nothing: the prompt is the gateway's own count
