@@ -31,9 +31,11 @@ def redemptions():
                            errors={}, form_error=None)
 
 
-@bp.post("/redemption/new")
+@bp.route("/redemption/new", methods=["GET", "POST"])
 @admin_page
 def redemptions_new():
+    if request.method == "GET":  # e.g. "back" to the page the new codes were shown on
+        return redirect(url_for("web.redemptions"))
     form = request.form
     values = {"name": form.get("name", "").strip(), "quota": form.get("quota", "").strip(),
               "count": form.get("count", "1").strip()}

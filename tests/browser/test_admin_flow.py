@@ -105,6 +105,39 @@ def test_root_changes_a_users_quota(page, gateway):
     screenshot(page, "users")
 
 
+def test_root_creates_codes_and_bob_redeems_one(page, browser, gateway, state):
+    sign_in(page, "root", "123456")
+    page.goto("/redemption")
+    page.get_by_label(re.compile(r"^Name")).fill("launch")
+    page.get_by_label(re.compile(r"^Amount")).fill("5")
+    page.get_by_label("Number of codes").fill("3")
+    page.get_by_role("button", name="Create", exact=True).click()
+    codes = page.get_by_test_id("new-codes").input_value().split("\n")
+    assert len(codes) == 3
+    table = page.get_by_test_id("redemptions-table")
+    assert table.inner_text().count("Unused") == 3
+    table.locator("tbody tr").first.get_by_role("button", name="Disable").click()
+    assert page.get_by_test_id("redemptions-table").inner_text().count("Unused") == 2
+    screenshot(page, "redemptions")
+    state["code"] = codes[0]  # the oldest code (the list shows the newest first)
+
+
+def test_common_user_tops_up_with_a_code(page, state):
+    sign_in(page, "bob", "bob-password")
+    page.goto("/topup")
+    page.get_by_label(re.compile(r"^Redemption code")).fill("not-a-code")
+    page.get_by_role("button", name="Redeem").click()
+    assert page.locator("#f-key-err").is_visible()
+    page.get_by_label(re.compile(r"^Redemption code")).fill(state["code"])
+    page.get_by_role("button", name="Redeem").click()
+    assert page.get_by_test_id("balance").inner_text() == "$47.00"
+    screenshot(page, "topup")
+    page.get_by_label(re.compile(r"^Redemption code")).fill(state["code"])
+    page.get_by_role("button", name="Redeem").click()
+    assert "already been used" in page.locator("#f-key-err").inner_text()
+    state["bob_balance"] = "$47.00"
+
+
 def test_common_user_cannot_reach_admin_pages(page):
     sign_in(page, "bob", "bob-password")
     nav = page.locator("nav[aria-label=Main]").inner_text()
@@ -114,7 +147,7 @@ def test_common_user_cannot_reach_admin_pages(page):
         assert response.status == 403, path
         assert page.get_by_text("You do not have permission").is_visible()
     assert page.goto("/topup").status == 200
-    assert page.get_by_test_id("balance").inner_text() == "$42.00"
+    assert page.get_by_test_id("balance").inner_text() == "$47.00"
 
 
 def test_main_pages_in_chinese_and_on_a_phone(browser, gateway):
