@@ -83,7 +83,7 @@ def _relay(caller: Caller, rr: RelayRequest) -> Response:
                      failed.error.message)
     if last is None:
         raise no_channel_error(group, rr.model)
-    if last.status == 429 and len(excluded) > 1:
+    if last.status == 429:  # as the original, whatever the provider said
         last = RelayError(429, MSG_SATURATED, last.type, last.code)
     raise last
 
@@ -100,7 +100,7 @@ def _attempt(caller: Caller, rr: RelayRequest, channel) -> Response:
     meter.reserve(metering.count_prompt(rr.json, rr.raw if not rr.is_multipart else b"", model, rr.mode),
                   rr.max_tokens, rr)
     try:
-        resp = upstream.send(rr.method if rr.mode == "proxy" else "POST", prepared.url,
+        resp = upstream.send("POST", prepared.url,
                              headers=prepared.headers, data=prepared.data or None, stream=True)
     except (requests.ConnectionError, requests.Timeout) as exc:
         meter.refund()
