@@ -117,6 +117,8 @@ def _attempt(caller: Caller, rr: RelayRequest, channel) -> Response:
     try:
         if _is_event_stream(resp):
             return _deliver_stream(rr, prepared, resp, meter)
+        if rr.mode == "audio_speech" and not resp.headers.get("Content-Type", "").startswith("application/json"):
+            return _deliver_audio(resp, meter)
         return _deliver_body(rr, prepared, resp, meter)
     except Exception:
         resp.close()
@@ -145,9 +147,6 @@ def _fail_attempt(caller, rr, channel, resp, meter) -> None:
 
 
 # ---- delivering the answer -------------------------------------------------------------------------------
-
-_PASS_HEADERS = ("Content-Type", "Content-Disposition", "Transfer-Encoding")
-
 
 def _usage_from_body(fmt: str, mode: str, body) -> metering.UsageNumbers | None:
     if not isinstance(body, dict):
@@ -210,6 +209,25 @@ def _settle_json(rr: RelayRequest, prepared: prep.Prepared, meter: metering.Mete
     usage = _usage_from_body(prepared.provider_format, rr.mode, body)
     meter.settle(usage or metering.UsageNumbers(meter.prompt_estimate, 0),
                  system_prompt_reset=prepared.system_prompt_reset, estimated=usage is None)
+
+
+def _deliver_audio(resp, meter: metering.Meter) -> Response:
+    """Speech is relayed chunk by chunk as it is synthesised; its price was fixed before the call."""
+    meter.settle_quota(meter.media_quota or 0)
+
+    def chunks():
+        try:
+            while True:
+                chunk = resp.raw.read1(65536, decode_content=True)
+                if not chunk:
+                    return
+                yield chunk
+        finally:
+            resp.close()
+
+    headers = {k: v for k, v in resp.headers.items() if k in ("Content-Disposition",)}
+    return Response(stream_with_context(chunks()), status=resp.status_code,
+                    content_type=resp.headers.get("Content-Type", "application/octet-stream"), headers=headers)
 
 
 def _deliver_stream(rr: RelayRequest, prepared: prep.Prepared, resp, meter: metering.Meter) -> Response:
