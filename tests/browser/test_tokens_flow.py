@@ -44,3 +44,21 @@ def test_create_token_copy_key_and_toggle(page):
     assert "Disabled" in row.inner_text()
     row.get_by_role("button", name="Enable").click()
     assert "Enabled" in page.locator("tr", has_text="browser-token").inner_text()
+
+
+def test_forms_work_with_the_keyboard_alone(page):
+    page.goto("/login")
+    page.keyboard.type("root")  # the username field has the focus
+    page.keyboard.press("Tab")
+    page.keyboard.type("123456")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/dashboard"))
+    page.goto("/token/new")
+    page.keyboard.type("keyboard-token")  # name has the focus
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")  # "Unlimited quota"
+    assert page.get_by_label("Unlimited quota").is_checked()
+    page.get_by_label("Allowed subnets").focus()
+    page.keyboard.press("Enter")  # submits the form
+    assert page.get_by_test_id("new-token-key").is_visible()
+    assert "Unlimited" in page.locator("tr", has_text="keyboard-token").inner_text()
