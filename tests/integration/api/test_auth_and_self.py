@@ -20,8 +20,8 @@ def test_fixture_users_log_in_and_session_identifies_them(original_client):
         assert status == 401 and body["success"] is False
 
 
-def test_login_failures(original_client):
-    c = original_client
+def test_login_failures(sqlite_client):
+    c = sqlite_client
     assert failure(c, "POST", "/api/user/login", json={"username": "alice", "password": "wrong-password"}) \
         == "用户名或密码错误，或用户已被封禁"
     assert failure(c, "POST", "/api/user/login", json={"username": "nobody", "password": "whatever1"})

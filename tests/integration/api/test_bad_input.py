@@ -68,9 +68,9 @@ def test_secrets_are_not_echoed(sqlite_client):
     assert "fffff" not in resp["message"]
 
 
-def test_oversized_body_is_refused(original_db):
+def test_oversized_body_is_refused(sqlite_original):
     from tests.support.app import make_app
-    client = make_app(original_db, MAX_REQUEST_BODY_MB="1").test_client()
+    client = make_app(sqlite_original, MAX_REQUEST_BODY_MB="1").test_client()
     status, resp = call(client, "POST", "/api/token/", "alice", data='{"name": "' + "x" * (2 * 1024 * 1024) + '"}',
                         content_type="application/json")
     assert status == 413 and resp["success"] is False

@@ -65,8 +65,8 @@ def test_create_update_delete(original_client, original_db):
     assert dbs.raw_query(original_db, "SELECT COUNT(*) FROM tokens")[0][0] == 6
 
 
-def test_expired_or_exhausted_tokens_cannot_be_enabled_without_a_fix(original_client):
-    c = original_client
+def test_expired_or_exhausted_tokens_cannot_be_enabled_without_a_fix(sqlite_client):
+    c = sqlite_client
     msg = failure(c, "PUT", "/api/token/?status_only=1", "alice", json={"id": 3, "status": 1})
     assert msg.startswith("令牌已过期，无法启用")
     assert failure(c, "PUT", "/api/token/?status_only=1", "bob", json={"id": 5, "status": 1}) \

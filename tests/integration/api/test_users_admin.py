@@ -60,8 +60,8 @@ def test_admin_creates_and_updates_users(original_client, original_db):
     assert ok_data(c, "PUT", "/api/user/", "root", json={"id": 2, "quota": 1})["quota"] == 1
 
 
-def test_manage_actions(original_client):
-    c = original_client
+def test_manage_actions(sqlite_client):
+    c = sqlite_client
 
     def manage(who, username, action):
         return call(c, "POST", "/api/user/manage", who, json={"username": username, "action": action})[1]
