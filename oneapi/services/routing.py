@@ -128,9 +128,5 @@ def models_for_group(group: str) -> list[str]:
 # ---- per-channel rate limit (GLOBAL_CHANNEL_RATE_LIMIT with channels.ratelimit, per key per 180 s)
 
 def channel_rate_ok(channel: Channel, token_key: str) -> bool:
-    limit = int(getattr(channel, "ratelimit", 0) or 0)
-    if not config.settings.global_channel_rate_limit or limit <= 0:
-        return True
     from oneapi.ops import ratelimit
-    key = f"{ratelimit.hashed_token_key(token_key)}:{channel.id}"
-    return ratelimit.allow(ratelimit.MARK_CHANNEL, key, limit, ratelimit.CHANNEL_WINDOW_S) is None
+    return ratelimit.channel_wait(token_key, channel.id, int(getattr(channel, "ratelimit", 0) or 0)) is None
