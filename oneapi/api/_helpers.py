@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any, Callable
 
-from flask import jsonify, request
+from flask import jsonify, request, session
 
 from oneapi import config
 from oneapi.services.errors import ServiceError
@@ -49,5 +49,22 @@ def service_errors(view: Callable) -> Callable:
             return view(*args, **kwargs)
         except ServiceError as exc:
             return fail(exc.message)
+
+    return wrapper
+
+
+def turnstile_checked(view: Callable) -> Callable:
+    """When TurnstileCheckEnabled, the ``turnstile`` query token must pass (once per session)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        from oneapi.services import turnstile
+        if turnstile.required() and not session.get("turnstile"):
+            try:
+                turnstile.verify(request.args.get("turnstile", ""), request.remote_addr or "")
+            except ServiceError as exc:
+                return fail(exc.message)
+            session["turnstile"] = True
+        return view(*args, **kwargs)
 
     return wrapper

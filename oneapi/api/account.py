@@ -8,7 +8,7 @@ import secrets
 from flask import g, request, session
 
 from oneapi.api import bp
-from oneapi.api._helpers import fail, json_body, ok, service_errors
+from oneapi.api._helpers import fail, json_body, ok, service_errors, turnstile_checked
 from oneapi.auth import user_required
 from oneapi.services import verification
 from oneapi.services.options import options
@@ -22,6 +22,7 @@ _PROVIDERS = {  # route name -> (option that enables it, the original's message 
 
 
 @bp.get("/verification")
+@turnstile_checked
 @service_errors
 def send_email_verification():
     verification.send_verification(request.args.get("email", ""))
@@ -29,6 +30,7 @@ def send_email_verification():
 
 
 @bp.get("/reset_password")
+@turnstile_checked
 @service_errors
 def send_password_reset():
     verification.send_password_reset(request.args.get("email", ""))

@@ -5,7 +5,7 @@ from flask import g, request, session
 from flask_login import login_user, logout_user
 
 from oneapi.api import bp
-from oneapi.api._helpers import fail, json_body, ok, page_args, service_errors
+from oneapi.api._helpers import fail, json_body, ok, page_args, service_errors, turnstile_checked
 from oneapi.auth import SessionUser, admin_required, user_required
 from oneapi.services import logs, redemptions, users
 from oneapi.services.users import user_to_dict
@@ -33,6 +33,7 @@ def logout():
 
 
 @bp.post("/user/register")
+@turnstile_checked
 @service_errors
 def register():
     users.register(json_body())

@@ -78,3 +78,23 @@ def test_unconfigured_smtp_and_oauth(sqlite_client):
     assert failure(c, "GET", "/api/oauth/wechat?code=x") == "管理员未开启通过微信登录以及注册"
     assert failure(c, "GET", "/api/oauth/unknown") == "无效的参数"
     assert len(ok_data(c, "GET", "/api/oauth/state")) == 12
+
+
+def test_turnstile_guards_sign_up_once_per_session(sqlite_client):
+    import responses
+    c = sqlite_client
+    ok_data(c, "PUT", "/api/option/", "root", json={"key": "TurnstileSiteKey", "value": "site"})
+    ok_data(c, "PUT", "/api/option/", "root", json={"key": "TurnstileSecretKey", "value": "secret"})
+    ok_data(c, "PUT", "/api/option/", "root", json={"key": "TurnstileCheckEnabled", "value": "true"})
+    form = {"username": "tina", "password": "TinaPass123"}
+    assert failure(c, "POST", "/api/user/register", json=form) == "Turnstile token 为空"
+    url = "https://challenges.cloudflare.com/turnstile/v0/siteverify"
+    with responses.RequestsMock() as cf:
+        cf.post(url, json={"success": False})
+        assert failure(c, "POST", "/api/user/register?turnstile=bad", json=form) == "Turnstile 校验失败，请刷新重试！"
+    with responses.RequestsMock() as cf:
+        cf.post(url, json={"success": True})
+        ok_data(c, "POST", "/api/user/register?turnstile=good", json=form)
+        assert "secret=secret" in cf.calls[0].request.body and "response=good" in cf.calls[0].request.body
+    with responses.RequestsMock():  # the session remembers the passed check: no second call to Cloudflare
+        ok_data(c, "POST", "/api/user/register", json={**form, "username": "tina2"})
