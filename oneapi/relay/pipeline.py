@@ -14,7 +14,7 @@ import requests
 from flask import Response, g, stream_with_context
 
 from oneapi.models.constants import CHANNEL_ENABLED
-from oneapi.relay import metering, prepare as prep, responses_state, streaming, upstream
+from oneapi.relay import metering, prepare as prep, providers, responses_state, streaming, upstream
 from oneapi.relay.auth import Caller
 from oneapi.relay.errors import RelayError, error_response
 from oneapi.relay.formats.errors import decode_any
@@ -114,6 +114,7 @@ def _attempt(caller: Caller, rr: RelayRequest, channel) -> Response:
     if resp.status_code // 100 != 2:
         _fail_attempt(caller, rr, channel, resp, meter)
     channel_health.on_upstream_success(channel)
+    resp = providers.reframe(channel, resp)  # e.g. Bedrock's binary event stream as SSE
     try:
         if _is_event_stream(resp):
             return _deliver_stream(rr, prepared, resp, meter)

@@ -79,6 +79,12 @@ def provider_format(rr: RelayRequest, channel, model: str = "") -> str:
                          "unsupported_channel_type")
     if protocol == "proxy":
         return "raw"
+    if protocol == "native":
+        native_fmt = providers.native_adaptor(channel.type).body_format(model, rr.mode)
+        if native_fmt is None:
+            raise RelayError(400, f"{rr.path.split('?')[0]} is not supported by channel type {channel.type}",
+                             "invalid_request_error", "unsupported_endpoint")
+        return native_fmt
     fmt = rr.client_format
     if fmt is None:  # embeddings, images, audio, moderations, rerank, completions: OpenAI protocol only
         if protocol != "openai":
@@ -154,6 +160,14 @@ def _multipart(rr: RelayRequest, model: str) -> tuple[bytes, str]:
 
 
 def prepare(rr: RelayRequest, channel, model: str) -> Prepared:
+    prepared = _prepare(rr, channel, model)
+    if providers.protocol_of(channel.type) == "native":  # body tweaks and signing of native adaptors
+        prepared.headers, prepared.data = providers.finish_native(channel, prepared.url, prepared.headers,
+                                                                  prepared.data, model, prepared.upstream_stream)
+    return prepared
+
+
+def _prepare(rr: RelayRequest, channel, model: str) -> Prepared:
     fmt = provider_format(rr, channel, model)
     stream = rr.stream
     if fmt == "raw":

@@ -2,10 +2,30 @@
 
 A provider knows nothing about quotas, users or Flask. ``target(channel, path, model)`` gives the upstream URL
 and headers for a client request path such as ``/v1/chat/completions?x=1``; ``protocol_of(type)`` tells the
-relay which wire format the channel speaks ("openai", "anthropic", "gemini", "proxy").
+relay which wire format the channel speaks ("openai", "anthropic", "gemini", "proxy", "native").
+
+Native adaptors (cloud platforms and other providers with their own API) are modules of this package named in
+``NATIVE_MODULES``, loaded on first use. Such a module declares:
+
+- ``TYPES``: the channel types it serves;
+- ``body_format(model, mode) -> str | None``: the codec (a ``relay.formats.CODECS`` name, or "raw" for a body
+  passed through) the upstream body is written in for this model and relay mode; None = endpoint not served;
+- ``target(channel, path, model, stream) -> Target`` (``protocol="native"``);
+
+and optionally:
+
+- ``CODECS``: extra codecs ``{name: module}`` added to ``relay.formats.CODECS`` (e.g. Bedrock's "converse");
+- ``prepare_body(channel, body: dict, model, stream) -> bytes``: last edits of the encoded JSON body (model moved
+  into the URL, a version field added, ...);
+- ``sign(channel, method, url, headers, body: bytes) -> dict``: headers after request signing (SigV4, ...);
+- ``reframe(resp) -> resp``: a streamed answer in another framing (Bedrock's binary event stream) turned into
+  ``text/event-stream`` bytes for the relay's SSE pipeline.
+
+``finish_native`` (called by ``prepare``) and ``reframe`` (called by ``pipeline``) apply the optional hooks.
 """
 from __future__ import annotations
 
+import importlib
 import json
 from dataclasses import dataclass, field
 
@@ -13,6 +33,8 @@ from oneapi.relay.providers import anthropic, gemini, openai_compatible
 from oneapi.relay.providers.openai_compatible import VENDORS, Vendor
 
 PROXY_TYPE = 43
+NATIVE_MODULES: tuple[str, ...] = ()  # module names in this package; see the docstring
+_native: dict | None = None
 
 
 @dataclass
@@ -36,6 +58,48 @@ def channel_config(channel) -> dict:
     return cfg
 
 
+def native_adaptor(channel_type: int):
+    """The native adaptor module serving ``channel_type``, or None."""
+    global _native
+    if _native is None:
+        table = {}
+        for name in NATIVE_MODULES:
+            register_native(importlib.import_module(f"{__name__}.{name}"), table)
+        _native = table
+    return _native.get(channel_type)
+
+
+def register_native(module, table: dict | None = None) -> None:
+    """Make ``module`` the adaptor of its ``TYPES`` (and add its codecs to the conversion hub)."""
+    from oneapi.relay.formats import CODECS
+    if table is None:
+        native_adaptor(-1)
+        table = _native
+    for channel_type in module.TYPES:
+        table[channel_type] = module
+    for name, codec in getattr(module, "CODECS", {}).items():
+        CODECS.setdefault(name, codec)
+
+
+def finish_native(channel, url: str, headers: dict, data: bytes, model: str, stream: bool) -> tuple[dict, bytes]:
+    """(headers, body) after a native adaptor's ``prepare_body`` and ``sign`` hooks."""
+    module = native_adaptor(channel.type)
+    if module is None:
+        return headers, data
+    if hasattr(module, "prepare_body") and data and data[:1] == b"{":
+        data = module.prepare_body(channel, json.loads(data), model, stream)
+    if hasattr(module, "sign"):
+        headers = module.sign(channel, "POST", url, dict(headers), data)
+    return headers, data
+
+
+def reframe(channel, resp):
+    """The upstream response with its stream re-framed as SSE when the channel's adaptor needs it."""
+    module = native_adaptor(channel.type)
+    hook = getattr(module, "reframe", None)
+    return hook(resp) if hook else resp
+
+
 def vendor_of(channel_type: int) -> Vendor | None:
     return VENDORS.get(channel_type)
 
@@ -43,6 +107,8 @@ def vendor_of(channel_type: int) -> Vendor | None:
 def protocol_of(channel_type: int) -> str:
     if channel_type == PROXY_TYPE:
         return "proxy"
+    if native_adaptor(channel_type) is not None:
+        return "native"
     if channel_type in anthropic.TYPES:
         return "anthropic"
     if channel_type in gemini.TYPES:
@@ -69,6 +135,8 @@ def base_url(channel) -> str:
 def target(channel, path: str, model: str, *, stream: bool = False) -> Target:
     """Upstream URL and headers for a client request ``path`` (with query) sent to ``channel``."""
     protocol = protocol_of(channel.type)
+    if protocol == "native":
+        return native_adaptor(channel.type).target(channel, path, model, stream)
     base = base_url(channel)
     if protocol == "anthropic":
         return Target(anthropic.url(base, path), anthropic.headers(channel.key or ""), protocol)
@@ -84,4 +152,5 @@ def target(channel, path: str, model: str, *, stream: bool = False) -> Target:
     return Target(url, headers, "openai")
 
 
-__all__ = ["Target", "Vendor", "VENDORS", "base_url", "channel_config", "protocol_of", "target", "vendor_of"]
+__all__ = ["Target", "Vendor", "VENDORS", "base_url", "channel_config", "finish_native", "native_adaptor",
+           "protocol_of", "reframe", "register_native", "target", "vendor_of"]
