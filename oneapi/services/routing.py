@@ -72,16 +72,23 @@ def reset() -> None:
     _table = _Table()
 
 
-def candidates(group: str, model: str) -> list[Candidate]:
-    """Enabled abilities of (group, model) whose channel is enabled (suspension not applied)."""
+def _candidate_channels(group: str, model: str) -> list[tuple[Candidate, Channel]]:
+    """Enabled abilities of (group, model) with their enabled channels, in one lookup."""
     if config.settings.cache_enabled:
-        return list(_current_table().routes.get((group, model), []))
-    rows = (Ability.select(Ability.channel_id, Ability.priority, Channel.weight)
-            .join(Channel, on=(Ability.channel_id == Channel.id))
+        table = _current_table()
+        return [(c, table.channels[c.channel_id]) for c in table.routes.get((group, model), [])
+                if c.channel_id in table.channels]
+    rows = (Channel.select(Channel, Ability.priority.alias("ability_priority"))
+            .join(Ability, on=(Ability.channel_id == Channel.id))
             .where((Ability.group == group) & (Ability.model == model) & (Ability.enabled == True)  # noqa: E712
                    & (Channel.status == CHANNEL_ENABLED))
             .objects())
-    return [Candidate(r.channel_id, int(r.priority or 0), int(r.weight or 0)) for r in rows]
+    return [(Candidate(ch.id, int(ch.ability_priority or 0), int(ch.weight or 0)), ch) for ch in rows]
+
+
+def candidates(group: str, model: str) -> list[Candidate]:
+    """Enabled abilities of (group, model) whose channel is enabled (suspension not applied)."""
+    return [c for c, _ in _candidate_channels(group, model)]
 
 
 def get_channel(channel_id: int) -> Channel | None:
@@ -92,8 +99,8 @@ def get_channel(channel_id: int) -> Channel | None:
     return Channel.get_or_none(Channel.id == channel_id)
 
 
-def _weighted_choice(tier: list[Candidate]) -> Candidate:
-    weights = [max(0, c.weight) for c in tier]
+def _weighted_choice(tier: list[tuple[Candidate, Channel]]) -> tuple[Candidate, Channel]:
+    weights = [max(0, c.weight) for c, _ in tier]
     if sum(weights) <= 0:
         return random.choice(tier)
     return random.choices(tier, weights=weights, k=1)[0]
@@ -101,16 +108,14 @@ def _weighted_choice(tier: list[Candidate]) -> Candidate:
 
 def pick(group: str, model: str, exclude: set[int] | frozenset = frozenset(), token_key: str = "") -> Channel | None:
     """A channel for (group, model) or None when nothing is eligible."""
-    eligible = [c for c in candidates(group, model)
+    eligible = [(c, ch) for c, ch in _candidate_channels(group, model)
                 if c.channel_id not in exclude and not channel_health.is_suspended(group, model, c.channel_id)]
     while eligible:
-        top = max(c.priority for c in eligible)
-        tier = [c for c in eligible if c.priority == top]
-        chosen = _weighted_choice(tier)
-        channel = get_channel(chosen.channel_id)
-        if channel is not None and channel.status == CHANNEL_ENABLED and channel_rate_ok(channel, token_key):
+        top = max(c.priority for c, _ in eligible)
+        chosen, channel = _weighted_choice([item for item in eligible if item[0].priority == top])
+        if channel_rate_ok(channel, token_key):
             return channel
-        eligible = [c for c in eligible if c.channel_id != chosen.channel_id]
+        eligible = [item for item in eligible if item[0].channel_id != chosen.channel_id]
     return None
 
 
