@@ -14,7 +14,6 @@ from oneapi.services import verification
 from oneapi.services.options import options
 
 _PROVIDERS = {  # route name -> (option that enables it, the original's message when it is off)
-    "github": ("GitHubOAuthEnabled", "管理员未开启通过 GitHub 登录以及注册"),
     "oidc": ("OidcEnabled", "管理员未开启通过 OIDC 登录以及注册"),
     "lark": ("LarkClientId", "管理员未开启通过飞书登录以及注册"),
     "wechat": ("WeChatAuthEnabled", "管理员未开启通过微信登录以及注册"),
@@ -63,6 +62,26 @@ def oauth_state():
 @user_required
 def bind_wechat():
     return fail(_PROVIDERS["wechat"][1] if not options.get_bool("WeChatAuthEnabled") else "暂不支持微信账户绑定")
+
+
+@bp.get("/oauth/github")
+@service_errors
+def github_oauth():
+    state = request.args.get("state", "")
+    if not state or state != session.get("oauth_state"):
+        return fail("state is empty or not same", 403)
+    from flask_login import current_user, login_user
+
+    from oneapi.auth import SessionUser
+    from oneapi.services import github_oauth as github
+    from oneapi.services.users import login_view
+    if current_user.is_authenticated:  # a signed-in user binds the GitHub account to theirs
+        github.bind(current_user.user, request.args.get("code", ""))
+        return ok(message="bind")
+    user = github.sign_in(request.args.get("code", ""))
+    login_user(SessionUser(user))
+    session.permanent = True
+    return ok(login_view(user))
 
 
 @bp.get("/oauth/<provider>")

@@ -164,12 +164,13 @@ def register(data: dict[str, Any]) -> User:
     return user
 
 
-def create_user(username: str, password: str, display_name: str = "", *, inviter_id: int = 0,
-                email: str = "") -> User:
+def create_user(username: str, password: str | None, display_name: str = "", *, inviter_id: int = 0,
+                email: str = "", github_id: str = "") -> User:
     """Insert a common user as the original's User.Insert: new-user quota, access token, aff code,
-    invitation bonuses, system logs and a token named ``default`` (unlimited, never expires)."""
+    invitation bonuses, system logs and a token named ``default`` (unlimited, never expires).
+    ``password=None`` (third-party sign-in) stores no password, so password login is impossible."""
     username = _check_username(username)
-    password = _check_password(password)
+    password_hash = "" if password is None else hash_password(_check_password(password))
     display_name = _check_display_name(display_name) or username
     quota_new = max(0, options.get_int("QuotaForNewUser"))
     quota_invitee = max(0, options.get_int("QuotaForInvitee")) if inviter_id else 0
@@ -180,8 +181,8 @@ def create_user(username: str, password: str, display_name: str = "", *, inviter
         if _username_taken(username):
             raise ServiceError(MSG_USERNAME_TAKEN)
         try:
-            user = User.create(username=username, password=hash_password(password), display_name=display_name,
-                               role=ROLE_COMMON, status=USER_ENABLED, email=email, github_id="", wechat_id="",
+            user = User.create(username=username, password=password_hash, display_name=display_name,
+                               role=ROLE_COMMON, status=USER_ENABLED, email=email, github_id=github_id, wechat_id="",
                                lark_id="", oidc_id="", access_token=new_access_token(), quota=quota_new,
                                used_quota=0, request_count=0, group="default", aff_code=_unused_aff_code(),
                                inviter_id=inviter_id)

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.integration.api.conftest import failure, ok_data
+from tests.integration.api.conftest import call, failure, ok_data
 
 
 @pytest.fixture
@@ -74,7 +74,10 @@ def test_bind_email(sqlite_client, outbox):
 def test_unconfigured_smtp_and_oauth(sqlite_client):
     c = sqlite_client
     assert failure(c, "GET", "/api/verification?email=new@example.com") == "SMTP 服务器未配置"
-    assert failure(c, "GET", "/api/oauth/github?code=x") == "管理员未开启通过 GitHub 登录以及注册"
+    status, body = call(c, "GET", "/api/oauth/github?code=x")
+    assert status == 403 and body == {"success": False, "message": "state is empty or not same"}
+    state = ok_data(c, "GET", "/api/oauth/state")
+    assert failure(c, "GET", f"/api/oauth/github?code=x&state={state}") == "管理员未开启通过 GitHub 登录以及注册"
     assert failure(c, "GET", "/api/oauth/wechat?code=x") == "管理员未开启通过微信登录以及注册"
     assert failure(c, "GET", "/api/oauth/unknown") == "无效的参数"
     assert len(ok_data(c, "GET", "/api/oauth/state")) == 12
@@ -98,3 +101,47 @@ def test_turnstile_guards_sign_up_once_per_session(sqlite_client):
         assert "secret=secret" in cf.calls[0].request.body and "response=good" in cf.calls[0].request.body
     with responses.RequestsMock():  # the session remembers the passed check: no second call to Cloudflare
         ok_data(c, "POST", "/api/user/register", json={**form, "username": "tina2"})
+
+
+def _github(mock, login, name="", email=""):
+    mock.post("https://github.com/login/oauth/access_token", json={"access_token": "gho_x", "token_type": "bearer"})
+    mock.get("https://api.github.com/user", json={"login": login, "name": name, "email": email})
+
+
+def test_github_sign_in_sign_up_and_bind(sqlite_client):
+    import responses
+    c = sqlite_client
+    for key, value in (("GitHubClientId", "cid"), ("GitHubClientSecret", "csecret"), ("GitHubOAuthEnabled", "true")):
+        ok_data(c, "PUT", "/api/option/", "root", json={"key": key, "value": value})
+    state = ok_data(c, "GET", "/api/oauth/state")
+    with responses.RequestsMock() as gh:
+        _github(gh, "alice-gh")
+        assert ok_data(c, "GET", f"/api/oauth/github?code=abc&state={state}")["username"] == "alice"
+        assert b'"code": "abc"' in gh.calls[0].request.body and b'"client_secret": "csecret"' in gh.calls[0].request.body
+        assert gh.calls[1].request.headers["Authorization"] == "Bearer gho_x"
+    assert ok_data(c, "GET", "/api/user/self")["id"] == 3
+    # a signed-in user binds instead; a login already bound is refused
+    with responses.RequestsMock() as gh:
+        _github(gh, "alice-gh")
+        assert failure(c, "GET", f"/api/oauth/github?code=abc&state={state}") == "该 GitHub 账户已被绑定"
+    ok_data(c, "GET", "/api/user/logout")
+    state = ok_data(c, "GET", "/api/oauth/state")
+    with responses.RequestsMock() as gh:
+        _github(gh, "newbie", "New Bie", "newbie@example.com")
+        me = ok_data(c, "GET", f"/api/oauth/github?code=def&state={state}")
+    assert (me["id"], me["username"], me["display_name"]) == (5, "github_5", "New Bie")
+    assert [t["name"] for t in ok_data(c, "GET", "/api/token/")] == ["default"]
+    assert failure(c, "POST", "/api/user/login", json={"username": "github_5", "password": "anything1"})
+    ok_data(c, "POST", "/api/user/login", json={"username": "bob", "password": "BobPass12345"})
+    state = ok_data(c, "GET", "/api/oauth/state")
+    with responses.RequestsMock() as gh:
+        _github(gh, "bob-gh")
+        status, body = call(c, "GET", f"/api/oauth/github?code=ghi&state={state}")
+    assert body == {"success": True, "message": "bind"}
+    assert ok_data(c, "GET", "/api/user/self")["github_id"] == "bob-gh"
+    ok_data(c, "GET", "/api/user/logout")
+    ok_data(c, "POST", "/api/user/manage", "admin", json={"username": "bob", "action": "disable"})
+    state = ok_data(c, "GET", "/api/oauth/state")
+    with responses.RequestsMock() as gh:
+        _github(gh, "bob-gh")
+        assert failure(c, "GET", f"/api/oauth/github?code=jkl&state={state}") == "用户已被封禁"
