@@ -231,3 +231,18 @@ def served_models() -> dict[str, list[str]]:
     for row in rows:
         out.setdefault(row.model, set()).add(row.group)
     return {model: sorted(groups) for model, groups in sorted(out.items())}
+
+
+def filter_channels(offset: int, limit: int, *, status: int | None = None, type_id: int | None = None,
+                    sort: str = "", order: str = "") -> tuple[list, int]:
+    """Channels of one status and/or type, sorted like ``channels.list_channels`` (the list page's filters)."""
+    from oneapi.models import Channel
+    from oneapi.services.channels import SORT_FIELDS
+    query = Channel.select()
+    if status is not None:
+        query = query.where(Channel.status == status)
+    if type_id is not None:
+        query = query.where(Channel.type == type_id)
+    column = SORT_FIELDS.get(sort, Channel.id)
+    ordering = column.asc() if order == "asc" else column.desc()
+    return list(query.order_by(ordering, Channel.id.desc()).offset(offset).limit(limit)), query.count()

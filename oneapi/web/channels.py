@@ -6,6 +6,7 @@ import logging
 from flask import flash, jsonify, redirect, render_template, request, url_for
 
 from oneapi.models.constants import CHANNEL_ENABLED, CHANNEL_MANUALLY_DISABLED
+from oneapi.services import web_support
 from oneapi.services.fields import page_bounds
 from oneapi.services.options import options
 from oneapi.web import bp, channel_form
@@ -46,14 +47,21 @@ def channels():
     sort = sort if sort in SORTS else "id"
     order = "asc" if request.args.get("order") == "asc" else "desc"
     page = max(request.args.get("p", 0, type=int), 0)
+    status = request.args.get("status", type=int)
+    type_id = request.args.get("type", type=int)
     if keyword:
         rows = sorted(svc.search_channels(keyword), key=lambda c: _sort_value(c, sort), reverse=order == "desc")
         total = len(rows)
     else:
         offset, limit = page_bounds(page, PAGE_SIZE, PAGE_SIZE)
-        rows, total = svc.list_channels(offset, limit, sort, order)
+        if status is not None or type_id is not None:
+            rows, total = web_support.filter_channels(offset, limit, status=status, type_id=type_id, sort=sort,
+                                                      order=order)
+        else:
+            rows, total = svc.list_channels(offset, limit, sort, order)
+    filters = {k: v for k, v in (("status", status), ("type", type_id)) if v is not None}
     return render_template("channels/list.html", rows=rows, total=total, page=page, size=PAGE_SIZE,
-                           keyword=keyword, sort=sort, order=order, type_names=_type_names())
+                           keyword=keyword, sort=sort, order=order, type_names=_type_names(), filters=filters)
 
 
 def _render_form(channel, values, errors, form_error):

@@ -73,7 +73,7 @@ ZH: dict[str, str] = {
     "Models": "模型", "Subnet": "网段", "Usage of this token": "此令牌的用量",
     "Logs of this user": "此用户的日志", "Logs of this channel": "此渠道的日志",
     # channels
-    "Search by name or ID": "按名称或 ID 搜索", "Test all": "测试全部", "Delete disabled": "删除已禁用",
+    "Search by name or ID": "按名称或 ID 搜索", "All statuses": "全部状态", "All types": "全部类型", "Test all": "测试全部", "Delete disabled": "删除已禁用",
     "Delete every disabled channel?": "确定删除所有已禁用的渠道？", "New channel": "新建渠道", "ID": "ID",
     "Type": "类型", "Groups": "分组", "Priority": "优先级", "Weight": "权重", "Balance": "余额",
     "Response time": "响应时间", "Last tested": "最近测试", "Testing…": "测试中…",

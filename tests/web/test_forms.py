@@ -231,3 +231,16 @@ def test_csv_export_is_scoped_to_the_viewer_and_safe_for_spreadsheets(common, we
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert [r["token_name"] for r in rows] == ["'=HYPERLINK(1)"]
     assert rows[0]["cost_usd"] == "0.001000" and rows[0]["request_id"] == "r1"
+
+
+def test_channel_list_filters_by_status_and_type(root, web_app):
+    from oneapi.models import Channel
+    root.post("/channel/new", {**CHANNEL, "key": "a", "name": "openai-one"})
+    root.post("/channel/new", {**CHANNEL, "key": "b", "name": "azure-one", "type": "3", "api_version": "2024-10-21"})
+    with web_app.app_context():
+        azure = Channel.get(Channel.name == "azure-one").id
+    root.post(f"/channel/{azure}/status", {"enable": "0"})
+    disabled = root.get("/channel?status=2").get_data(as_text=True)
+    assert "azure-one" in disabled and "openai-one" not in disabled
+    by_type = root.get("/channel?type=1&sort=name&order=asc").get_data(as_text=True)
+    assert "openai-one" in by_type and "azure-one" not in by_type
