@@ -1,22 +1,23 @@
-"""E-mail verification, password reset and the OAuth entry points (/api/verification, /api/reset_password,
-/api/user/reset, /api/oauth/...). Third-party sign-in is not offered by this gateway: the routes answer as the
-original does when a provider is switched off, or say that it is not supported."""
+"""E-mail verification, password reset and third-party sign-in (/api/verification, /api/reset_password,
+/api/user/reset, /api/oauth/...). GitHub and WeChat work as in the original; OIDC and Lark answer as the
+original does when switched off, and say that they are not supported otherwise."""
 from __future__ import annotations
 
 import secrets
 
 from flask import g, request, session
+from flask_login import current_user, login_user
 
 from oneapi.api import bp
 from oneapi.api._helpers import fail, json_body, ok, service_errors, turnstile_checked
-from oneapi.auth import user_required
-from oneapi.services import verification
+from oneapi.auth import SessionUser, user_required
+from oneapi.services import github_oauth, verification, wechat_auth
 from oneapi.services.options import options
+from oneapi.services.users import login_view
 
 _PROVIDERS = {  # route name -> (option that enables it, the original's message when it is off)
     "oidc": ("OidcEnabled", "管理员未开启通过 OIDC 登录以及注册"),
     "lark": ("LarkClientId", "管理员未开启通过飞书登录以及注册"),
-    "wechat": ("WeChatAuthEnabled", "管理员未开启通过微信登录以及注册"),
 }
 
 
@@ -60,28 +61,34 @@ def oauth_state():
 
 @bp.get("/oauth/wechat/bind")
 @user_required
+@service_errors
 def bind_wechat():
-    return fail(_PROVIDERS["wechat"][1] if not options.get_bool("WeChatAuthEnabled") else "暂不支持微信账户绑定")
+    wechat_auth.bind(g.user, request.args.get("code", ""))
+    return ok()
+
+
+@bp.get("/oauth/wechat")
+@service_errors
+def wechat_callback():
+    return _signed_in(wechat_auth.sign_in(request.args.get("code", "")))
+
+
+def _signed_in(user):
+    login_user(SessionUser(user))
+    session.permanent = True
+    return ok(login_view(user))
 
 
 @bp.get("/oauth/github")
 @service_errors
-def github_oauth():
+def github_callback():
     state = request.args.get("state", "")
     if not state or state != session.get("oauth_state"):
         return fail("state is empty or not same", 403)
-    from flask_login import current_user, login_user
-
-    from oneapi.auth import SessionUser
-    from oneapi.services import github_oauth as github
-    from oneapi.services.users import login_view
     if current_user.is_authenticated:  # a signed-in user binds the GitHub account to theirs
-        github.bind(current_user.user, request.args.get("code", ""))
+        github_oauth.bind(current_user.user, request.args.get("code", ""))
         return ok(message="bind")
-    user = github.sign_in(request.args.get("code", ""))
-    login_user(SessionUser(user))
-    session.permanent = True
-    return ok(login_view(user))
+    return _signed_in(github_oauth.sign_in(request.args.get("code", "")))
 
 
 @bp.get("/oauth/<provider>")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import requests
 
 from oneapi.models import User
-from oneapi.models.constants import USER_ENABLED
 from oneapi.services import cache, users
 from oneapi.services.errors import ServiceError
 from oneapi.services.options import options
@@ -40,22 +39,7 @@ def sign_in(code: str) -> User:
     if not options.get_bool("GitHubOAuthEnabled"):
         raise ServiceError(MSG_DISABLED)
     gh = github_login(code)
-    user = User.select().where(User.github_id == gh["login"]).order_by(User.id).first()
-    if user is None:
-        if not options.get_bool("RegisterEnabled"):
-            raise ServiceError("管理员关闭了新用户注册")
-        next_id = (User.select(User.id).order_by(User.id.desc()).scalar() or 0) + 1
-        name = gh["name"][:users.DISPLAY_NAME_MAX] or "GitHub User"
-        email = gh["email"] if len(gh["email"]) <= users.EMAIL_MAX else ""
-        try:
-            user = users.create_user(f"github_{next_id}", None, name, email=email, github_id=gh["login"])
-        except ServiceError:  # the name was taken meanwhile: one more try with a random suffix
-            from oneapi.security import new_aff_code
-            user = users.create_user(f"github_{next_id}_{new_aff_code()}", None, name, email=email,
-                                     github_id=gh["login"])
-    if user.status != USER_ENABLED:
-        raise ServiceError("用户已被封禁")
-    return user
+    return users.external_sign_in(User.github_id, gh["login"], "github", gh["name"] or "GitHub User", gh["email"])
 
 
 def bind(user: User, code: str) -> None:

@@ -145,3 +145,32 @@ def test_github_sign_in_sign_up_and_bind(sqlite_client):
     with responses.RequestsMock() as gh:
         _github(gh, "bob-gh")
         assert failure(c, "GET", f"/api/oauth/github?code=jkl&state={state}") == "用户已被封禁"
+
+
+def test_wechat_sign_in_and_bind(sqlite_client):
+    import responses
+    c = sqlite_client
+    for key, value in (("WeChatServerAddress", "https://wechat.example"), ("WeChatServerToken", "wtoken"),
+                       ("WeChatAuthEnabled", "true")):
+        ok_data(c, "PUT", "/api/option/", "root", json={"key": key, "value": value})
+    url = "https://wechat.example/api/wechat/user"
+    with responses.RequestsMock() as wx:
+        wx.get(url, json={"success": True, "message": "", "data": "openid-1"})
+        me = ok_data(c, "GET", "/api/oauth/wechat?code=123456")
+        assert wx.calls[0].request.headers["Authorization"] == "wtoken" and "code=123456" in wx.calls[0].request.url
+    assert (me["username"], me["display_name"]) == ("wechat_5", "WeChat User")
+    ok_data(c, "GET", "/api/user/logout")
+    with responses.RequestsMock() as wx:
+        wx.get(url, json={"success": True, "message": "", "data": "openid-1"})
+        assert ok_data(c, "GET", "/api/oauth/wechat?code=654321")["id"] == 5  # the same account again
+    ok_data(c, "GET", "/api/user/logout")
+    with responses.RequestsMock() as wx:
+        wx.get(url, json={"success": False, "message": "验证码错误"})
+        assert failure(c, "GET", "/api/oauth/wechat?code=000000") == "验证码错误"
+    with responses.RequestsMock() as wx:
+        wx.get(url, json={"success": True, "message": "", "data": "openid-1"})
+        assert failure(c, "GET", "/api/oauth/wechat/bind?code=1", "alice") == "该微信账号已被绑定"
+    with responses.RequestsMock() as wx:
+        wx.get(url, json={"success": True, "message": "", "data": "openid-alice"})
+        ok_data(c, "GET", "/api/oauth/wechat/bind?code=2", "alice")
+    assert ok_data(c, "GET", "/api/user/self", "alice")["wechat_id"] == "openid-alice"
