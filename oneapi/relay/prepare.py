@@ -13,7 +13,7 @@ import orjson
 from urllib3.filepost import encode_multipart_formdata
 
 from oneapi import config
-from oneapi.relay import providers, responses_state
+from oneapi.relay import providers, responses_state, user_content
 from oneapi.relay.errors import RelayError
 from oneapi.relay.providers.openai_compatible import (adapt_reasoning_params, downgrade_json_schema,
                                                      prefers_responses)
@@ -205,6 +205,8 @@ def _prepare(rr: RelayRequest, channel, model: str) -> Prepared:
         reset = True
     if not ir_req.max_tokens and fmt == "claude":
         ir_req.max_tokens = config.settings.default_max_token
+    if fmt == "gemini":  # Gemini cannot fetch image URLs: the gateway downloads them, vetted
+        user_content.inline_remote_images(ir_req)
     body = _codec(fmt).encode_request(ir_req)
     if fmt in ("chat", "responses"):
         adapt_reasoning_params(body, fmt, model)
