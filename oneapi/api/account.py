@@ -1,6 +1,5 @@
 """E-mail verification, password reset and third-party sign-in (/api/verification, /api/reset_password,
-/api/user/reset, /api/oauth/...). GitHub and WeChat work as in the original; OIDC and Lark answer as the
-original does when switched off, and say that they are not supported otherwise."""
+/api/user/reset, /api/oauth/...): GitHub, OIDC, Lark and WeChat work as in the original."""
 from __future__ import annotations
 
 import secrets
@@ -11,15 +10,8 @@ from flask_login import current_user, login_user
 from oneapi.api import bp
 from oneapi.api._helpers import fail, json_body, ok, service_errors, turnstile_checked
 from oneapi.auth import SessionUser, user_required
-from oneapi.services import github_oauth, verification, wechat_auth
-from oneapi.services.options import options
+from oneapi.services import github_oauth, lark_auth, oidc_auth, verification, wechat_auth
 from oneapi.services.users import login_view
-
-_PROVIDERS = {  # route name -> (option that enables it, the original's message when it is off)
-    "oidc": ("OidcEnabled", "管理员未开启通过 OIDC 登录以及注册"),
-    "lark": ("LarkClientId", "管理员未开启通过飞书登录以及注册"),
-}
-
 
 @bp.get("/verification")
 @turnstile_checked
@@ -79,24 +71,35 @@ def _signed_in(user):
     return ok(login_view(user))
 
 
+def _state_matches() -> bool:
+    state = request.args.get("state", "")
+    return bool(state) and state == session.get("oauth_state")
+
+
+def _oauth_callback(provider):
+    """The original's GitHub/OIDC/Lark callback: the state must match; a signed-in user binds the account."""
+    if not _state_matches():
+        return fail("state is empty or not same", 403)
+    code = request.args.get("code", "")
+    if current_user.is_authenticated:
+        provider.bind(current_user.user, code)
+        return ok(message="bind")
+    return _signed_in(provider.sign_in(code))
+
+
 @bp.get("/oauth/github")
 @service_errors
 def github_callback():
-    state = request.args.get("state", "")
-    if not state or state != session.get("oauth_state"):
-        return fail("state is empty or not same", 403)
-    if current_user.is_authenticated:  # a signed-in user binds the GitHub account to theirs
-        github_oauth.bind(current_user.user, request.args.get("code", ""))
-        return ok(message="bind")
-    return _signed_in(github_oauth.sign_in(request.args.get("code", "")))
+    return _oauth_callback(github_oauth)
 
 
-@bp.get("/oauth/<provider>")
-def oauth_login(provider: str):
-    if provider not in _PROVIDERS:
-        return fail("无效的参数")
-    switch, off_message = _PROVIDERS[provider]
-    enabled = options.get(switch).strip() if switch == "LarkClientId" else options.get_bool(switch)
-    if not enabled:
-        return fail(off_message)
-    return fail("暂不支持通过第三方账户登录，请使用用户名和密码登录")
+@bp.get("/oauth/oidc")
+@service_errors
+def oidc_callback():
+    return _oauth_callback(oidc_auth)
+
+
+@bp.get("/oauth/lark")
+@service_errors
+def lark_callback():
+    return _oauth_callback(lark_auth)

@@ -165,7 +165,8 @@ def register(data: dict[str, Any]) -> User:
 
 
 def create_user(username: str, password: str | None, display_name: str = "", *, inviter_id: int = 0,
-                email: str = "", github_id: str = "", wechat_id: str = "") -> User:
+                email: str = "", github_id: str = "", wechat_id: str = "", lark_id: str = "",
+                oidc_id: str = "") -> User:
     """Insert a common user as the original's User.Insert: new-user quota, access token, aff code,
     invitation bonuses, system logs and a token named ``default`` (unlimited, never expires).
     ``password=None`` (third-party sign-in) stores no password, so password login is impossible."""
@@ -183,8 +184,8 @@ def create_user(username: str, password: str | None, display_name: str = "", *, 
         try:
             user = User.create(username=username, password=password_hash, display_name=display_name,
                                role=ROLE_COMMON, status=USER_ENABLED, email=email, github_id=github_id,
-                               wechat_id=wechat_id, lark_id="", oidc_id="", access_token=new_access_token(), quota=quota_new,
-                               used_quota=0, request_count=0, group="default", aff_code=_unused_aff_code(),
+                               wechat_id=wechat_id, lark_id=lark_id, oidc_id=oidc_id,
+                               access_token=new_access_token(), quota=quota_new, used_quota=0, request_count=0, group="default", aff_code=_unused_aff_code(),
                                inviter_id=inviter_id)
         except peewee.IntegrityError:
             raise ServiceError(MSG_USERNAME_TAKEN) from None
@@ -205,9 +206,11 @@ def create_user(username: str, password: str | None, display_name: str = "", *, 
     return User.get_by_id(user.id)
 
 
-def external_sign_in(column, external_id: str, prefix: str, display_name: str, email: str = "") -> User:
+def external_sign_in(column, external_id: str, prefix: str, display_name: str, email: str = "", *,
+                     username: str = "") -> User:
     """Third-party sign-in: the user whose ``column`` (github_id, wechat_id...) is ``external_id``, else a new
-    account ``<prefix>_<next id>`` without password when sign-up is open (the original's OAuth flows)."""
+    account (``username``, or ``<prefix>_<next id>``) without password when sign-up is open (the original's
+    OAuth flows)."""
     user = User.select().where(column == external_id).order_by(User.id).first()
     if user is None:
         if not options.get_bool("RegisterEnabled"):
@@ -216,9 +219,9 @@ def external_sign_in(column, external_id: str, prefix: str, display_name: str, e
         fields = dict(email=email if len(email) <= EMAIL_MAX else "", **{column.name: external_id})
         name = display_name[:DISPLAY_NAME_MAX]
         try:
-            user = create_user(f"{prefix}_{next_id}", None, name, **fields)
+            user = create_user(username or f"{prefix}_{next_id}", None, name, **fields)
         except ServiceError:  # the name was taken meanwhile: once more with a random suffix
-            user = create_user(f"{prefix}_{next_id}_{new_aff_code()}", None, name, **fields)
+            user = create_user(f"{prefix or 'user'}_{next_id}_{new_aff_code()}", None, name, **fields)
     if user.status != USER_ENABLED:
         raise ServiceError("用户已被封禁")
     return user

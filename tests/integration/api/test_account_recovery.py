@@ -79,7 +79,9 @@ def test_unconfigured_smtp_and_oauth(sqlite_client):
     state = ok_data(c, "GET", "/api/oauth/state")
     assert failure(c, "GET", f"/api/oauth/github?code=x&state={state}") == "管理员未开启通过 GitHub 登录以及注册"
     assert failure(c, "GET", "/api/oauth/wechat?code=x") == "管理员未开启通过微信登录以及注册"
-    assert failure(c, "GET", "/api/oauth/unknown") == "无效的参数"
+    assert call(c, "GET", "/api/oauth/unknown")[0] == 404
+    assert failure(c, "GET", f"/api/oauth/oidc?code=x&state={state}") == "管理员未开启通过 OIDC 登录以及注册"
+    assert failure(c, "GET", f"/api/oauth/lark?code=x&state={state}") == "管理员未开启通过飞书登录以及注册"
     assert len(ok_data(c, "GET", "/api/oauth/state")) == 12
 
 
@@ -174,3 +176,36 @@ def test_wechat_sign_in_and_bind(sqlite_client):
         wx.get(url, json={"success": True, "message": "", "data": "openid-alice"})
         ok_data(c, "GET", "/api/oauth/wechat/bind?code=2", "alice")
     assert ok_data(c, "GET", "/api/user/self", "alice")["wechat_id"] == "openid-alice"
+
+
+def test_oidc_and_lark_sign_in(sqlite_client):
+    import responses
+    c = sqlite_client
+    for key, value in (("OidcClientId", "oid"), ("OidcClientSecret", "osecret"), ("ServerAddress", "https://gw.example"),
+                       ("OidcTokenEndpoint", "https://idp.example/token"),
+                       ("OidcUserinfoEndpoint", "https://idp.example/userinfo"), ("OidcEnabled", "true"),
+                       ("LarkClientId", "lid"), ("LarkClientSecret", "lsecret")):
+        ok_data(c, "PUT", "/api/option/", "root", json={"key": key, "value": value})
+    state = ok_data(c, "GET", "/api/oauth/state")
+    with responses.RequestsMock() as idp:
+        idp.post("https://idp.example/token", json={"access_token": "at1", "token_type": "Bearer"})
+        idp.get("https://idp.example/userinfo", json={"sub": "s-1", "email": "olga@example.com", "name": "Olga",
+                                                      "preferred_username": "olga"})
+        me = ok_data(c, "GET", f"/api/oauth/oidc?code=c1&state={state}")
+        form = idp.calls[0].request.body
+        assert "grant_type=authorization_code" in form and "redirect_uri=https%3A%2F%2Fgw.example%2Foauth%2Foidc" in form
+        assert idp.calls[1].request.headers["Authorization"] == "Bearer at1"
+    assert (me["username"], me["display_name"]) == ("olga", "Olga")
+    assert ok_data(c, "GET", "/api/user/self")["email"] == "olga@example.com"
+    ok_data(c, "GET", "/api/user/logout")
+    state = ok_data(c, "GET", "/api/oauth/state")
+    with responses.RequestsMock() as lark:
+        lark.post("https://passport.feishu.cn/suite/passport/oauth/token", json={"access_token": "lt"})
+        lark.get("https://passport.feishu.cn/suite/passport/oauth/userinfo", json={"open_id": "ou_1", "name": ""})
+        me = ok_data(c, "GET", f"/api/oauth/lark?code=c2&state={state}")
+        assert lark.calls[0].request.headers["Authorization"].startswith("Basic ")
+    assert (me["username"], me["display_name"]) == ("lark_6", "Lark User")
+    with responses.RequestsMock() as lark:  # signed in: binding the same Lark account again is refused
+        lark.post("https://passport.feishu.cn/suite/passport/oauth/token", json={"access_token": "lt"})
+        lark.get("https://passport.feishu.cn/suite/passport/oauth/userinfo", json={"open_id": "ou_1"})
+        assert failure(c, "GET", f"/api/oauth/lark?code=c3&state={state}") == "该飞书账户已被绑定"
