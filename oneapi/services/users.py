@@ -185,7 +185,8 @@ def create_user(username: str, password: str | None, display_name: str = "", *, 
             user = User.create(username=username, password=password_hash, display_name=display_name,
                                role=ROLE_COMMON, status=USER_ENABLED, email=email, github_id=github_id,
                                wechat_id=wechat_id, lark_id=lark_id, oidc_id=oidc_id,
-                               access_token=new_access_token(), quota=quota_new, used_quota=0, request_count=0, group="default", aff_code=_unused_aff_code(),
+                               access_token=new_access_token(), quota=quota_new, used_quota=0,
+                               request_count=0, group="default", aff_code=_unused_aff_code(),
                                inviter_id=inviter_id)
         except peewee.IntegrityError:
             raise ServiceError(MSG_USERNAME_TAKEN) from None

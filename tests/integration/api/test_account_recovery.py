@@ -119,7 +119,8 @@ def test_github_sign_in_sign_up_and_bind(sqlite_client):
     with responses.RequestsMock() as gh:
         _github(gh, "alice-gh")
         assert ok_data(c, "GET", f"/api/oauth/github?code=abc&state={state}")["username"] == "alice"
-        assert b'"code": "abc"' in gh.calls[0].request.body and b'"client_secret": "csecret"' in gh.calls[0].request.body
+        sent = gh.calls[0].request.body
+        assert b'"code": "abc"' in sent and b'"client_secret": "csecret"' in sent
         assert gh.calls[1].request.headers["Authorization"] == "Bearer gho_x"
     assert ok_data(c, "GET", "/api/user/self")["id"] == 3
     # a signed-in user binds instead; a login already bound is refused
@@ -181,7 +182,8 @@ def test_wechat_sign_in_and_bind(sqlite_client):
 def test_oidc_and_lark_sign_in(sqlite_client):
     import responses
     c = sqlite_client
-    for key, value in (("OidcClientId", "oid"), ("OidcClientSecret", "osecret"), ("ServerAddress", "https://gw.example"),
+    for key, value in (("OidcClientId", "oid"), ("OidcClientSecret", "osecret"),
+                       ("ServerAddress", "https://gw.example"),
                        ("OidcTokenEndpoint", "https://idp.example/token"),
                        ("OidcUserinfoEndpoint", "https://idp.example/userinfo"), ("OidcEnabled", "true"),
                        ("LarkClientId", "lid"), ("LarkClientSecret", "lsecret")):
@@ -193,7 +195,8 @@ def test_oidc_and_lark_sign_in(sqlite_client):
                                                       "preferred_username": "olga"})
         me = ok_data(c, "GET", f"/api/oauth/oidc?code=c1&state={state}")
         form = idp.calls[0].request.body
-        assert "grant_type=authorization_code" in form and "redirect_uri=https%3A%2F%2Fgw.example%2Foauth%2Foidc" in form
+        assert "grant_type=authorization_code" in form
+        assert "redirect_uri=https%3A%2F%2Fgw.example%2Foauth%2Foidc" in form
         assert idp.calls[1].request.headers["Authorization"] == "Bearer at1"
     assert (me["username"], me["display_name"]) == ("olga", "Olga")
     assert ok_data(c, "GET", "/api/user/self")["email"] == "olga@example.com"

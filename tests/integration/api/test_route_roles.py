@@ -9,7 +9,8 @@ from tests.support.app import make_app
 MODULES = {"oneapi.api.user", "oneapi.api.token", "oneapi.api.channel", "oneapi.api.option",
            "oneapi.api.redemption", "oneapi.api.log", "oneapi.api.group", "oneapi.api.models",
            "oneapi.api.account"}
-PUBLIC = re.compile(r"^/api/(user/(login|logout|register|reset)|verification|reset_password|oauth/(state|github|wechat|oidc|lark))$")
+PUBLIC = re.compile(r"^/api/(user/(login|logout|register|reset)|verification|reset_password"
+                    r"|oauth/(state|github|wechat|oidc|lark))$")
 USER_LEVEL = re.compile(r"^/api/(user/(self|token|aff|topup|available_models|dashboard)|token/.*|log/self.*|models"
                         r"|oauth/(email|wechat)/bind)$")
 ROOT_LEVEL = re.compile(r"^/api/option/$")
