@@ -100,7 +100,10 @@ class Config:
     default_use_min_max_tokens_model: bool = False
     openrouter_provider_sort: str = ""
     gemini_safety_setting: str = "BLOCK_NONE"
-    gemini_version: str = "v1"
+    # Empty by default: the Gemini URL then uses v1beta, where systemInstruction, tools, responseSchema and
+    # thinkingConfig live (the original's "v1" default rejects them). GEMINI_VERSION or a channel's
+    # config api_version still choose another version.
+    gemini_version: str = ""
     auto_detect_api_format: bool = True
     auto_detect_api_format_action: str = "transparent"
     token_key_prefix: str = "sk-"
@@ -216,7 +219,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         default_use_min_max_tokens_model=_bool(env, "DEFAULT_USE_MIN_MAX_TOKENS_MODEL", False),
         openrouter_provider_sort=_str(env, "OPENROUTER_PROVIDER_SORT"),
         gemini_safety_setting=_str(env, "GEMINI_SAFETY_SETTING", "BLOCK_NONE") or "BLOCK_NONE",
-        gemini_version=_str(env, "GEMINI_VERSION", "v1") or "v1",
+        gemini_version=_str(env, "GEMINI_VERSION"),
         auto_detect_api_format=_bool(env, "AUTO_DETECT_API_FORMAT", True),
         auto_detect_api_format_action=_str(env, "AUTO_DETECT_API_FORMAT_ACTION", "transparent") or "transparent",
         token_key_prefix=_str(env, "TOKEN_KEY_PREFIX", "sk-") or "sk-",
