@@ -340,21 +340,21 @@ def test_total_time_limit_holds_against_a_dripping_server(server):
     started = time.monotonic()
     with pytest.raises(uc.UserContentError, match="timed out after 1s"):
         uc.fetch(server.url("/drip"), policy(allowed=LOCAL, timeout=1))
-    assert 0.9 < time.monotonic() - started < 1.8
+    assert 0.9 < time.monotonic() - started < 2.5
 
 
 def test_total_time_limit_holds_against_dripping_headers(server):
     started = time.monotonic()  # each byte comes well within the socket timeout: only the watchdog ends this
     with pytest.raises(uc.UserContentError, match="timed out after 1s"):
         uc.fetch(server.url("/header-drip"), policy(allowed=LOCAL, timeout=1))
-    assert 0.9 < time.monotonic() - started < 1.8
+    assert 0.9 < time.monotonic() - started < 2.5
 
 
 def test_total_time_limit_holds_while_waiting_for_headers(server):
     started = time.monotonic()
     with pytest.raises(uc.UserContentError, match="timed out"):
         uc.fetch(server.url("/stall"), policy(allowed=LOCAL, timeout=0.5))
-    assert time.monotonic() - started < 1.3
+    assert time.monotonic() - started < 2
 
 
 @pytest.mark.parametrize("path,expected", [("/lying.txt", "image/png"), ("/jpeg-as-png", "image/jpeg")])
@@ -442,3 +442,109 @@ def test_inline_remote_images_uses_module_allow_list_for_tests(server, monkeypat
         uc.inline_remote_images(_request(image))
     monkeypatch.setattr(uc, "ALLOWED_NETWORKS", LOCAL)
     assert uc.inline_remote_images(_request(image)) == 1 and image.media_type == "image/png"
+
+
+# ---- https: connect to the vetted address, verify the certificate against the URL's name, send its SNI ---------
+
+class _TunnelProxy(BaseHTTPRequestHandler):
+    """CONNECT to any host:port goes to 127.0.0.1:port (a test proxy 'resolving' every name locally)."""
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def do_CONNECT(self) -> None:  # noqa: N802
+        self.server.seen.append(self.path)
+        port = int(self.path.rsplit(":", 1)[1])
+        upstream = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        self.wfile.flush()
+
+        def pump(src, dst):
+            try:
+                while chunk := src.recv(65536):
+                    dst.sendall(chunk)
+            except OSError:
+                pass
+            finally:
+                for s in (src, dst):
+                    try:
+                        s.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+
+        back = threading.Thread(target=pump, args=(upstream, self.connection), daemon=True)
+        back.start()
+        pump(self.connection, upstream)
+        back.join(5)
+        upstream.close()
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory):
+    """An HTTPS image server for the name images.test (no IP in its certificate), its CA, and a CONNECT proxy."""
+    ssl = pytest.importorskip("ssl")
+    x509 = pytest.importorskip("cryptography.x509")
+    import datetime
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def name(cn):
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key, leaf_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = (x509.CertificateBuilder().subject_name(name("test ca")).issuer_name(name("test ca"))
+          .public_key(ca_key.public_key()).serial_number(1).not_valid_before(now - datetime.timedelta(days=1))
+          .not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True).sign(ca_key, hashes.SHA256()))
+    leaf = (x509.CertificateBuilder().subject_name(name("images.test")).issuer_name(ca.subject)
+            .public_key(leaf_key.public_key()).serial_number(2).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("images.test")]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    folder = tmp_path_factory.mktemp("tls")
+    pem = serialization.Encoding.PEM
+    (folder / "ca.pem").write_bytes(ca.public_bytes(pem))
+    (folder / "leaf.pem").write_bytes(leaf.public_bytes(pem))
+    (folder / "leaf.key").write_bytes(leaf_key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
+                                                             serialization.NoEncryption()))
+    srv = ImageServer()
+    srv.sni = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(folder / "leaf.pem", folder / "leaf.key")
+    context.sni_callback = lambda sock, server_name, ctx: srv.sni.append(server_name)
+    srv.httpd.socket = context.wrap_socket(srv.httpd.socket, server_side=True)
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), _TunnelProxy)
+    proxy.daemon_threads = True
+    proxy.seen = []
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    yield srv, str(folder / "ca.pem"), proxy
+    proxy.shutdown()
+    proxy.server_close()
+    srv.stop()
+
+
+def test_https_goes_to_the_vetted_address_with_the_name_for_sni_and_certificate(tls):
+    srv, ca, _ = tls
+    srv.sni.clear()
+    resolver = FakeResolver({"images.test": ["127.0.0.1"], "other.test": ["127.0.0.1"]})
+    https = policy(resolver, LOCAL, ca_certs=ca)
+    assert uc.fetch(f"https://images.test:{srv.port}/img.png", https) == (PNG, "image/png")
+    assert srv.sni == ["images.test"] and srv.seen[-1]["host"] == f"images.test:{srv.port}"
+    with pytest.raises(uc.UserContentError, match="could not be fetched"):  # certificate is not for other.test
+        uc.fetch(f"https://other.test:{srv.port}/img.png", https)
+    with pytest.raises(uc.UserContentError, match="could not be fetched"):  # nor trusted without the test CA
+        uc.fetch(f"https://images.test:{srv.port}/img.png", policy(resolver, LOCAL))
+
+
+def test_https_through_the_proxy_tunnels_to_the_name(tls):
+    srv, ca, proxy = tls
+    srv.sni.clear()
+    resolver = FakeResolver()
+    tunneled = policy(resolver, ca_certs=ca, proxy=f"http://127.0.0.1:{proxy.server_address[1]}")
+    assert uc.fetch(f"https://images.test:{srv.port}/img.png", tunneled) == (PNG, "image/png")
+    assert proxy.seen[-1] == f"images.test:{srv.port}" and srv.sni == ["images.test"]
+    assert resolver.calls == []
