@@ -9,6 +9,8 @@ import re
 import pytest
 import requests
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import screenshot, sign_in
 
 
@@ -36,12 +38,13 @@ def test_root_adds_a_channel_to_the_emulator(page, emulator):
     page.get_by_role("button", name="gpt-4o-mini", exact=True).click()  # the type's model picker
     assert page.get_by_label(re.compile(r"^Models")).input_value() == "gpt-4o-mini"
     page.get_by_label("Model mapping").fill('{"gpt-4o-mini": 5}')
-    assert page.locator("#f-model_mapping-err").is_visible()  # validated while typing
+    expect(page.locator("#f-model_mapping-err")).to_be_visible()  # validated while typing
     page.get_by_label("Model mapping").fill("")
     screenshot(page, "channel-form")
     page.get_by_role("button", name="Create channel").click()
     row = page.locator("tr", has_text="emulator")
-    assert "Enabled" in row.inner_text() and "OpenAI" in row.inner_text()
+    expect(row).to_contain_text("Enabled")
+    expect(row).to_contain_text("OpenAI")
     row.get_by_role("button", name="Test").click()
     page.wait_for_function("document.querySelector('[id^=rt-]').className.includes('badge')")
     latency = row.locator("[id^=rt-]")
@@ -101,7 +104,8 @@ def test_root_changes_a_users_quota(page, gateway):
     page.get_by_label("Group").select_option("vip")
     page.get_by_role("button", name="Save").click()
     row = page.locator("tr[data-user=bob]")
-    assert "$42.00" in row.inner_text() and "vip" in row.inner_text()
+    expect(row).to_contain_text("$42.00")
+    expect(row).to_contain_text("vip")
     screenshot(page, "users")
 
 
@@ -115,9 +119,9 @@ def test_root_creates_codes_and_bob_redeems_one(page, browser, gateway, state):
     codes = page.get_by_test_id("new-codes").input_value().split("\n")
     assert len(codes) == 3
     table = page.get_by_test_id("redemptions-table")
-    assert table.inner_text().count("Unused") == 3
+    expect(table.get_by_text("Unused", exact=True)).to_have_count(3)
     table.locator("tbody tr").first.get_by_role("button", name="Disable").click()
-    assert page.get_by_test_id("redemptions-table").inner_text().count("Unused") == 2
+    expect(page.get_by_test_id("redemptions-table").get_by_text("Unused", exact=True)).to_have_count(2)
     screenshot(page, "redemptions")
     state["code"] = codes[0]  # the oldest code (the list shows the newest first)
 
@@ -127,14 +131,14 @@ def test_common_user_tops_up_with_a_code(page, state):
     page.goto("/topup")
     page.get_by_label(re.compile(r"^Redemption code")).fill("not-a-code")
     page.get_by_role("button", name="Redeem").click()
-    assert page.locator("#f-key-err").is_visible()
+    expect(page.locator("#f-key-err")).to_be_visible()
     page.get_by_label(re.compile(r"^Redemption code")).fill(state["code"])
     page.get_by_role("button", name="Redeem").click()
-    assert page.get_by_test_id("balance").inner_text() == "$47.00"
+    expect(page.get_by_test_id("balance")).to_have_text("$47.00")
     screenshot(page, "topup")
     page.get_by_label(re.compile(r"^Redemption code")).fill(state["code"])
     page.get_by_role("button", name="Redeem").click()
-    assert "already been used" in page.locator("#f-key-err").inner_text()
+    expect(page.locator("#f-key-err")).to_contain_text("already been used")
     state["bob_balance"] = "$47.00"
 
 
@@ -178,7 +182,7 @@ def test_settings_and_pricing_pages(page):
     sign_in(page, "root", "123456")
     page.goto("/setting")
     page.get_by_label("Group ratios").fill('{"default": 1, "vip": "x"}')
-    assert page.locator("#f-GroupRatio-err").is_visible()
+    expect(page.locator("#f-GroupRatio-err")).to_be_visible()
     screenshot(page, "settings")
     page.goto("/pricing")
     assert "gpt-4o-mini" in page.get_by_test_id("pricing-table").inner_text()

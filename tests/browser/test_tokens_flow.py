@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import screenshot, sign_in
 
 
@@ -41,9 +43,9 @@ def test_create_token_copy_key_and_toggle(page):
     assert "$2.50" in row.inner_text()
     row.get_by_role("button", name="Disable").click()
     row = page.locator("tr", has_text="browser-token")
-    assert "Disabled" in row.inner_text()
+    expect(row).to_contain_text("Disabled")
     row.get_by_role("button", name="Enable").click()
-    assert "Enabled" in page.locator("tr", has_text="browser-token").inner_text()
+    expect(page.locator("tr", has_text="browser-token")).to_contain_text("Enabled")
 
 
 def test_forms_work_with_the_keyboard_alone(page):
@@ -60,5 +62,6 @@ def test_forms_work_with_the_keyboard_alone(page):
     assert page.get_by_label("Unlimited quota").is_checked()
     page.get_by_label("Allowed subnets").focus()
     page.keyboard.press("Enter")  # submits the form
-    assert page.get_by_test_id("new-token-key").is_visible()
-    assert "Unlimited" in page.locator("tr", has_text="keyboard-token").inner_text()
+    page.wait_for_url(re.compile(r"/token\?created="))
+    expect(page.get_by_test_id("new-token-key")).to_be_visible()
+    expect(page.locator("tr", has_text="keyboard-token")).to_contain_text("Unlimited")
