@@ -33,7 +33,7 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable
-from urllib.parse import unquote_to_bytes, urljoin, urlsplit
+from urllib.parse import unquote, unquote_to_bytes, urljoin, urlsplit
 
 import certifi
 from urllib3 import exceptions as urllib3_exceptions
@@ -303,11 +303,16 @@ class _Deadline:
         self._timer.cancel()
 
 
-def _proxy_address(proxy: str) -> tuple[str, int]:
+def _proxy_address(proxy: str) -> tuple[str, int, dict]:
+    """Host, port and the Proxy-Authorization header (from user:password in the URL) of an http proxy."""
     parts = urlsplit(proxy if "://" in proxy else "http://" + proxy)
     if parts.scheme.lower() != "http" or not parts.hostname:
         raise UserContentError("USER_CONTENT_REQUEST_PROXY must be an http:// proxy")
-    return parts.hostname, parts.port or 80
+    auth = {}
+    if parts.username is not None:
+        credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+        auth["Proxy-Authorization"] = "Basic " + base64.b64encode(credentials).decode("ascii")
+    return parts.hostname, parts.port or 80, auth
 
 
 def _open(target: _Target, policy: FetchPolicy, deadline: _Deadline):
@@ -315,12 +320,13 @@ def _open(target: _Target, policy: FetchPolicy, deadline: _Deadline):
     address = _vet(target, policy)
     timeout = deadline.remaining()
     tls = dict(server_hostname=target.host, cert_reqs="CERT_REQUIRED", ca_certs=policy.ca_certs or certifi.where())
-    request_target = target.path
+    request_target, proxy_auth = target.path, {}
     if policy.proxy:
-        proxy_host, proxy_port = _proxy_address(policy.proxy)
+        proxy_host, proxy_port, proxy_auth = _proxy_address(policy.proxy)
         if target.scheme == "https":
             conn = HTTPSConnection(proxy_host, proxy_port, timeout=timeout, **tls)
-            conn.set_tunnel(target.host, target.port)
+            conn.set_tunnel(target.host, target.port, headers=proxy_auth)
+            proxy_auth = {}  # spoken to the proxy in CONNECT, never to the origin
         else:
             conn = HTTPConnection(proxy_host, proxy_port, timeout=timeout)
             request_target = target.url  # absolute form, as proxies expect
@@ -330,7 +336,7 @@ def _open(target: _Target, policy: FetchPolicy, deadline: _Deadline):
         conn = HTTPConnection(str(address), target.port, timeout=timeout)
     deadline.watch(conn)
     headers = {"Host": target.host_header, "User-Agent": policy.user_agent, "Accept": "image/*",
-               "Accept-Encoding": "identity", "Connection": "close"}
+               "Accept-Encoding": "identity", "Connection": "close", **proxy_auth}
     conn.connect()
     conn.request("GET", request_target, headers=headers, preload_content=False, decode_content=False)
     return conn, conn.getresponse()

@@ -40,6 +40,8 @@ class _Handler(BaseHTTPRequestHandler):
         server = self.server
         server.seen.append({"path": self.path, "host": self.headers.get("Host"),
                             "accept_encoding": self.headers.get("Accept-Encoding")})
+        if self.headers.get("Proxy-Authorization"):
+            server.seen[-1]["proxy_auth"] = self.headers["Proxy-Authorization"]
         path, _, query = self.path.partition("?")
         if path.startswith("http://"):  # absolute form: we are the proxy
             path = "/" + path.split("/", 3)[3].partition("?")[0]
@@ -386,7 +388,10 @@ def test_proxy_resolves_names_but_literal_addresses_are_still_vetted(server):
     assert (data, media_type) == (PNG, "image/png")
     assert resolver.calls == []  # the proxy resolved the name
     assert server.seen[0]["path"] == "http://images.example.com/img.png"  # absolute form, to the proxy
-    assert server.seen[0]["host"] == "images.example.com"
+    assert server.seen[0]["host"] == "images.example.com" and "proxy_auth" not in server.seen[0]
+    server.seen.clear()
+    uc.fetch("http://images.example.com/img.png", policy(proxy=f"http://u%40x:p%3Aw@127.0.0.1:{server.port}"))
+    assert server.seen[0]["proxy_auth"] == "Basic " + base64.b64encode(b"u@x:p:w").decode()
     server.seen.clear()
     for url in ("http://10.0.0.1/img.png", "http://2130706433/img.png", "http://[::ffff:169.254.169.254]/"):
         with pytest.raises(uc.UserContentError, match="refused"):
@@ -454,6 +459,7 @@ class _TunnelProxy(BaseHTTPRequestHandler):
 
     def do_CONNECT(self) -> None:  # noqa: N802
         self.server.seen.append(self.path)
+        self.server.auth.append(self.headers.get("Proxy-Authorization"))
         port = int(self.path.rsplit(":", 1)[1])
         upstream = socket.create_connection(("127.0.0.1", port), timeout=5)
         self.send_response(200, "Connection established")
@@ -519,7 +525,7 @@ def tls(tmp_path_factory):
     srv.httpd.socket = context.wrap_socket(srv.httpd.socket, server_side=True)
     proxy = ThreadingHTTPServer(("127.0.0.1", 0), _TunnelProxy)
     proxy.daemon_threads = True
-    proxy.seen = []
+    proxy.seen, proxy.auth = [], []
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
     yield srv, str(folder / "ca.pem"), proxy
     proxy.shutdown()
@@ -544,7 +550,9 @@ def test_https_through_the_proxy_tunnels_to_the_name(tls):
     srv, ca, proxy = tls
     srv.sni.clear()
     resolver = FakeResolver()
-    tunneled = policy(resolver, ca_certs=ca, proxy=f"http://127.0.0.1:{proxy.server_address[1]}")
+    tunneled = policy(resolver, ca_certs=ca, proxy=f"http://user:secret@127.0.0.1:{proxy.server_address[1]}")
     assert uc.fetch(f"https://images.test:{srv.port}/img.png", tunneled) == (PNG, "image/png")
     assert proxy.seen[-1] == f"images.test:{srv.port}" and srv.sni == ["images.test"]
+    assert proxy.auth[-1] == "Basic " + base64.b64encode(b"user:secret").decode()
+    assert "proxy_auth" not in srv.seen[-1]  # the credentials stay with the proxy
     assert resolver.calls == []
