@@ -168,4 +168,5 @@ def _health(app, request):
 def create_app():
     """A fresh emulator with its own recorder and stores; importing the protocol modules registers routes."""
     from . import protocols  # noqa: F401  (route registration)
+    from . import bedrock, vertex  # noqa: F401  (cloud platforms: SigV4-checked Bedrock, Vertex AI with OAuth)
     return EmulatorApp()

@@ -24,6 +24,11 @@ def make_gevent_server(app, host="127.0.0.1", port=0):
                 return
             super().handle_error(t, v, tb)
 
+        def get_environ(self):
+            env = super().get_environ()
+            env["RAW_URI"] = self.path  # the request target as sent: SigV4 signs the encoded path
+            return env
+
     class NoDelayServer(pywsgi.WSGIServer):
         def handle(self, sock, address):
             # Without TCP_NODELAY, keep-alive requests wait ~40 ms (Nagle + delayed ACK).

@@ -1,0 +1,261 @@
+"""Codec for AWS Bedrock's Converse / ConverseStream API (the models Bedrock serves without an Anthropic body).
+
+Registered into ``relay.formats.CODECS`` as "converse" by the Bedrock adaptor. The stream decoder reads the
+events of ConverseStream after ``bedrock.reframe`` has turned the binary event stream into SSE: the event
+name is the event-stream ``:event-type`` (messageStart, contentBlockStart, contentBlockDelta, contentBlockStop,
+messageStop, metadata) and the data its JSON payload.
+"""
+from __future__ import annotations
+
+import base64
+import json
+
+from oneapi.relay.formats import ir
+from oneapi.relay.formats.stream_base import DecoderBase
+
+_FINISH_IN = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_calls",
+              "guardrail_intervened": "content_filter", "content_filtered": "content_filter"}
+_FINISH_OUT = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use",
+               "content_filter": "content_filtered"}
+_IMAGE_FORMATS = {"image/png": "png", "image/jpeg": "jpeg", "image/jpg": "jpeg", "image/gif": "gif",
+                  "image/webp": "webp"}
+
+
+# ---- request -------------------------------------------------------------------------------------------
+
+def _encode_image(p: ir.Image) -> dict:
+    if p.data is None:  # Converse takes bytes only; the URL is named so the model knows something was there
+        return {"text": f"[image: {p.url}]"}
+    if p.media_type == "application/pdf":
+        return {"document": {"format": "pdf", "name": "document", "source": {"bytes": p.data}}}
+    return {"image": {"format": _IMAGE_FORMATS.get(p.media_type or "", "png"), "source": {"bytes": p.data}}}
+
+
+def _encode_part(p) -> dict | None:
+    if isinstance(p, ir.Text):
+        return {"text": p.text} if p.text else None
+    if isinstance(p, ir.Image):
+        return _encode_image(p)
+    if isinstance(p, ir.ToolCall):
+        return {"toolUse": {"toolUseId": p.id, "name": p.name, "input": ir.json_loads_or(p.arguments, {})}}
+    if isinstance(p, ir.ToolResult):
+        content = [_encode_part(c) for c in p.content] or [{"text": ""}]
+        return {"toolResult": {"toolUseId": p.call_id, "content": [c for c in content if c] or [{"text": ""}],
+                               "status": "error" if p.is_error else "success"}}
+    if isinstance(p, ir.Thinking) and p.text and p.origin in (None, "anthropic") and p.signature:
+        return {"reasoningContent": {"reasoningText": {"text": p.text, "signature": p.signature}}}
+    if isinstance(p, ir.Refusal):
+        return {"text": p.text}
+    return None
+
+
+def _encode_messages(messages: list) -> list:
+    out: list = []
+    for msg in messages:
+        role = "assistant" if msg.role == "assistant" else "user"
+        content = [c for c in (_encode_part(p) for p in msg.parts) if c]
+        if not content:
+            continue
+        if out and out[-1]["role"] == role:  # Converse wants user and assistant turns to alternate
+            out[-1]["content"].extend(content)
+        else:
+            out.append({"role": role, "content": content})
+    return out
+
+
+def _encode_tools(req: ir.Request) -> dict | None:
+    tools = [{"toolSpec": {"name": t.name, "description": t.description or t.name,
+                           "inputSchema": {"json": t.parameters or {"type": "object", "properties": {}}}}}
+             for t in req.tools if not t.builtin]
+    if not tools or (req.tool_choice and req.tool_choice.mode == "none"):
+        return None
+    config: dict = {"tools": tools}
+    choice = req.tool_choice
+    if choice and choice.mode == "required":
+        config["toolChoice"] = {"any": {}}
+    elif choice and choice.mode == "tool" and choice.name:
+        config["toolChoice"] = {"tool": {"name": choice.name}}
+    return config
+
+
+def encode_request(req: ir.Request) -> dict:
+    body: dict = {"messages": _encode_messages(req.messages)}
+    system = req.system_text
+    if req.response_format and req.response_format.type in ("json_schema", "json_object"):
+        schema = req.response_format.schema
+        note = "Reply with a single JSON object" + (
+            f" that validates against this JSON schema: {json.dumps(schema, ensure_ascii=False)}" if schema else ".")
+        system = f"{system}\n\n{note}" if system else note
+    if system:
+        body["system"] = [{"text": system}]
+    inference = {"maxTokens": req.max_tokens, "temperature": req.temperature, "topP": req.top_p,
+                 "stopSequences": list(req.stop) or None}
+    inference = {k: v for k, v in inference.items() if v is not None}
+    if inference:
+        body["inferenceConfig"] = inference
+    tools = _encode_tools(req)
+    if tools:
+        body["toolConfig"] = tools
+    if req.top_k is not None:
+        body["additionalModelRequestFields"] = {"top_k": req.top_k}
+    return body
+
+
+def _decode_block(block: dict):
+    if "text" in block:
+        return ir.Text(block["text"])
+    if "toolUse" in block:
+        use = block["toolUse"]
+        return ir.ToolCall(id=use.get("toolUseId", ""), name=use.get("name", ""),
+                           arguments=json.dumps(use.get("input") or {}, ensure_ascii=False))
+    if "toolResult" in block:
+        res = block["toolResult"]
+        content = [ir.Text(c["text"]) if "text" in c else ir.Text(json.dumps(c.get("json"), ensure_ascii=False))
+                   for c in res.get("content") or []]
+        return ir.ToolResult(call_id=res.get("toolUseId", ""), content=content, is_error=res.get("status") == "error")
+    if "image" in block:
+        image = block["image"]
+        data = (image.get("source") or {}).get("bytes")
+        return ir.Image(data=data, media_type=f"image/{image.get('format', 'png')}")
+    if "reasoningContent" in block:
+        text = (block["reasoningContent"].get("reasoningText") or {})
+        return ir.Thinking(text=text.get("text", ""), signature=text.get("signature"), origin="anthropic")
+    return None
+
+
+def decode_request(body: dict) -> ir.Request:
+    req = ir.Request(source="converse")
+    req.system = [ir.Text(s["text"]) for s in body.get("system") or [] if "text" in s]
+    for msg in body.get("messages") or []:
+        parts = [p for p in (_decode_block(b) for b in msg.get("content") or []) if p]
+        req.messages.append(ir.Message(msg.get("role", "user"), parts))
+    inference = body.get("inferenceConfig") or {}
+    req.max_tokens = inference.get("maxTokens")
+    req.temperature = inference.get("temperature")
+    req.top_p = inference.get("topP")
+    req.stop = list(inference.get("stopSequences") or [])
+    for tool in (body.get("toolConfig") or {}).get("tools") or []:
+        spec = tool.get("toolSpec") or {}
+        req.tools.append(ir.Tool(spec.get("name", ""), spec.get("description"),
+                                 (spec.get("inputSchema") or {}).get("json")))
+    return req
+
+
+# ---- response ------------------------------------------------------------------------------------------
+
+def decode_usage(u: dict | None) -> ir.Usage | None:
+    if not u:
+        return None
+    read = u.get("cacheReadInputTokens") or 0
+    write = u.get("cacheWriteInputTokens") or 0
+    return ir.Usage(input=(u.get("inputTokens") or 0) + read + write, output=u.get("outputTokens") or 0,
+                    cache_read=read, cache_write_5m=write)
+
+
+def decode_response(body: dict) -> ir.Response:
+    message = (body.get("output") or {}).get("message") or {}
+    parts = [p for p in (_decode_block(b) for b in message.get("content") or []) if p]
+    return ir.Response(id=body.get("ResponseMetadata", {}).get("RequestId", "") or ir.new_id("msg_"),
+                       parts=parts, finish=_FINISH_IN.get(body.get("stopReason"), "stop"),
+                       usage=decode_usage(body.get("usage")))
+
+
+def encode_response(resp: ir.Response, req: ir.Request) -> dict:
+    content = [c for c in (_encode_part(p) for p in resp.parts) if c]
+    usage = resp.usage or ir.Usage()
+    return {"output": {"message": {"role": "assistant", "content": content}},
+            "stopReason": _FINISH_OUT.get(resp.finish or "stop", "end_turn"),
+            "usage": {"inputTokens": usage.input, "outputTokens": usage.output, "totalTokens": usage.total}}
+
+
+def encode_error(status: int, message: str, type: str | None = None, code: str | None = None) -> dict:
+    return {"message": message}
+
+
+def decode_error(status: int, body: bytes) -> ir.Error:
+    from oneapi.relay.formats.errors import decode_any
+    return decode_any(status, body)
+
+
+# ---- stream --------------------------------------------------------------------------------------------
+
+class StreamDecoder(DecoderBase):
+    """ConverseStream events -> IR events."""
+
+    error_type = "internalServerException"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._started = False
+        self._parts: dict[int, tuple[str, int]] = {}  # Converse block index -> (kind, IR index)
+        self._finish: str | None = None
+
+    def _start(self) -> list:
+        if self._started:
+            return []
+        self._started = True
+        return [ir.MessageStart(id=ir.new_id("msg_"))]
+
+    def _block(self, block: int, kind: str, **kw) -> tuple[list, int]:
+        if block in self._parts and self._parts[block][0] == kind:
+            return [], self._parts[block][1]
+        index = self._new_index()
+        self._parts[block] = (kind, index)
+        return [ir.PartStart(index=index, kind=kind, **kw)], index
+
+    def feed(self, event: str | None, data: str) -> list:
+        try:
+            payload = json.loads(data) if data else {}
+        except ValueError:
+            return []
+        out = self._start()
+        block = payload.get("contentBlockIndex", 0)
+        if event == "contentBlockStart":
+            use = (payload.get("start") or {}).get("toolUse")
+            if use:
+                events, _ = self._block(block, "tool_call", tool_id=use.get("toolUseId"), tool_name=use.get("name"))
+                out += events
+        elif event == "contentBlockDelta":
+            delta = payload.get("delta") or {}
+            if "text" in delta:
+                events, index = self._block(block, "text")
+                out += events + [ir.TextDelta(index, delta["text"])]
+            elif "toolUse" in delta:
+                events, index = self._block(block, "tool_call", tool_id=ir.new_id("tooluse_"), tool_name="")
+                out += events + [ir.ToolArgsDelta(index, delta["toolUse"].get("input", ""))]
+            elif "reasoningContent" in delta:
+                reasoning = delta["reasoningContent"]
+                events, index = self._block(block, "thinking", origin="anthropic")
+                out += events
+                if reasoning.get("text"):
+                    out.append(ir.ThinkingDelta(index, reasoning["text"]))
+                if reasoning.get("signature"):
+                    out.append(ir.SignatureDelta(index, reasoning["signature"]))
+        elif event == "contentBlockStop":
+            if block in self._parts:
+                out.append(ir.PartStop(self._parts.pop(block)[1]))
+        elif event == "messageStop":
+            out += [ir.PartStop(index) for _, index in self._parts.values()]
+            self._parts.clear()
+            self._finish = _FINISH_IN.get(payload.get("stopReason"), "stop")
+        elif event == "metadata":
+            usage = decode_usage(payload.get("usage"))
+            if usage:
+                out.append(ir.UsageEvent(usage))
+            if self._finish:  # usage comes after messageStop: finish once the counts are known
+                self._finished = True
+                out.append(ir.Finish(self._finish))
+                self._finish = None
+        elif event == "error" or payload.get("message") and event not in ("messageStart",):
+            self._errored = True
+            out.append(ir.ErrorEvent(message=payload.get("message", "upstream error"),
+                                     type=payload.get("type") or event, status=int(payload.get("status") or 500)))
+        return out
+
+    def close(self) -> list:
+        out = [ir.PartStop(index) for _, index in self._parts.values()]
+        self._parts.clear()
+        if self._finish and not self._errored:  # messageStop without metadata
+            self._finished = True
+            out.append(ir.Finish(self._finish))
+        return self._end(out)
