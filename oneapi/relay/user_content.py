@@ -241,19 +241,34 @@ def parse_target(url: str) -> _Target:
     return _Target(scheme, host, ip, port, path)
 
 
-def _vet(target: _Target, policy: FetchPolicy) -> IPAddress | None:
+def _resolve(target: _Target, policy: FetchPolicy, deadline: _Deadline) -> list[IPAddress]:
+    """The resolver's answer, within what is left of the time limit (getaddrinfo itself has no timeout)."""
+    outcome: dict = {}
+
+    def ask() -> None:
+        try:
+            outcome["answer"] = [ipaddress.ip_address(a) for a in policy.resolver(target.host, target.port)]
+        except Exception as exc:  # handed to the caller below
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=ask, daemon=True)
+    worker.start()
+    worker.join(deadline.remaining())
+    if worker.is_alive():
+        raise deadline.error()
+    if not outcome.get("answer"):
+        raise UserContentError(f"image URL host {target.host} could not be resolved")
+    return outcome["answer"]
+
+
+def _vet(target: _Target, policy: FetchPolicy, deadline: _Deadline) -> IPAddress | None:
     """The address to connect to (None when a proxy resolves the name); refuses forbidden ones."""
     if target.ip is not None:
         addresses = [target.ip]
     elif policy.proxy:
         return None
     else:
-        try:
-            addresses = [ipaddress.ip_address(a) for a in policy.resolver(target.host, target.port)]
-        except (OSError, UnicodeError, ValueError):
-            raise UserContentError(f"image URL host {target.host} could not be resolved") from None
-        if not addresses:
-            raise UserContentError(f"image URL host {target.host} could not be resolved")
+        addresses = _resolve(target, policy, deadline)
     for address in addresses:  # every answer must be public: a mixed answer is a rebinding attempt
         why = forbidden_reason(address, policy.allowed_networks)
         if why:
@@ -317,7 +332,7 @@ def _proxy_address(proxy: str) -> tuple[str, int, dict]:
 
 def _open(target: _Target, policy: FetchPolicy, deadline: _Deadline):
     """Connect (to the vetted address, or through the proxy) and send the GET; returns (connection, response)."""
-    address = _vet(target, policy)
+    address = _vet(target, policy, deadline)
     timeout = deadline.remaining()
     tls = dict(server_hostname=target.host, cert_reqs="CERT_REQUIRED", ca_certs=policy.ca_certs or certifi.where())
     request_target, proxy_auth = target.path, {}

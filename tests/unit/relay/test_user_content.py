@@ -261,6 +261,16 @@ def test_unresolvable_host_is_a_clean_error():
         uc.fetch("http://nowhere.invalid/x.png", policy(FakeResolver()))
 
 
+def test_a_slow_resolver_counts_against_the_time_limit():
+    def slow(host, port):
+        time.sleep(3)
+        return ["93.184.215.14"]
+    started = time.monotonic()
+    with pytest.raises(uc.UserContentError, match="timed out after 0.5s"):
+        uc.fetch("http://slow-dns.example/x.png", policy(slow, timeout=0.5))
+    assert time.monotonic() - started < 1.5
+
+
 def test_public_addresses_pass_the_rules():
     for address in ("8.8.8.8", "93.184.215.14", "2606:4700:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808",
                     "1.1.1.1"):
