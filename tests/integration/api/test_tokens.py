@@ -79,3 +79,19 @@ def test_expired_or_exhausted_tokens_cannot_be_enabled_without_a_fix(sqlite_clie
     fixed = ok_data(c, "PUT", "/api/token/", "bob",
                     json={"id": 5, "name": "bob-trial", "status": 1, "remain_quota": 0, "unlimited_quota": True})
     assert fixed["status"] == 1 and fixed["unlimited_quota"] is True
+
+
+def test_routes_for_a_relay_key(sqlite_client):
+    c = sqlite_client
+    alice_app = {"Authorization": "Bearer sk-js1Mm3INWmjaPdloB008B75e1bCe66Dd17D84c73178eC870"}
+    me = ok_data(c, "GET", "/api/user/get-by-token", headers=alice_app)
+    assert me["username"] == "alice" and me["access_token"] == "" and me["password"] == ""
+    # the key's model allow-list narrows the group's models (gemini-1.5-flash has no enabled channel)
+    assert ok_data(c, "GET", "/api/available_models", headers=alice_app) == \
+        ["claude-3-5-haiku-20241022", "gpt-4o-mini"]
+    bob_default = {"Authorization": "Bearer sk-3XVEIBUvY4Lu3c0VDf0e5862Ae190f44327304FeE256A854"}
+    assert "llama-3.1-70b" in ok_data(c, "GET", "/api/available_models", headers=bob_default)
+    status, body = call(c, "GET", "/api/user/get-by-token",
+                        headers={"Authorization": "Bearer sk-UFksh5V3w8lzAbhS0f88E29d0886C8Ae2891C2951fF7C546"})
+    assert status == 401 and body["success"] is False  # expired key
+    assert call(c, "GET", "/api/available_models")[0] == 401
