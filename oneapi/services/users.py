@@ -22,6 +22,8 @@ EMAIL_MAX = 50
 GROUP_MAX = 32
 
 MSG_LOGIN_FAILED = "用户名或密码错误，或用户已被封禁"
+# Checked when no user matches, so that a wrong name costs as much time as a wrong password.
+_DUMMY_HASH = "$2b$10$I4VtolQvgIYArXrRnm/Qe.yDoOkcDxU0LxtprPjEsLW41oUaoPK4a"
 MSG_NO_USER = "用户不存在"
 MSG_USERNAME_TAKEN = "用户名已存在"
 LIST_ORDERS = {"quota": User.quota.desc(), "used_quota": User.used_quota.desc(),
@@ -128,7 +130,10 @@ def login(username: Any, password: Any) -> User:
     # The username first, then the same text as an e-mail (the original's order).
     user = User.get_or_none(User.username == username) or (
         User.select().where(User.email == username).order_by(User.id).first() if "@" in username else None)
-    if user is None or not verify_password(password, user.password) or user.status != USER_ENABLED:
+    if user is None:
+        verify_password(password, _DUMMY_HASH)
+        raise ServiceError(MSG_LOGIN_FAILED)
+    if not verify_password(password, user.password) or user.status != USER_ENABLED:
         raise ServiceError(MSG_LOGIN_FAILED)
     return user
 
