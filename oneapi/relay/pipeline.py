@@ -111,10 +111,11 @@ def _attempt(caller: Caller, rr: RelayRequest, channel) -> Response:
     except Exception:
         meter.refund()
         raise
+    # Bedrock's binary event stream as SSE; Replicate/BFL/Coze jobs followed to their answer (or their error)
+    resp = providers.reframe(channel, resp)
     if resp.status_code // 100 != 2:
         _fail_attempt(caller, rr, channel, resp, meter)
     channel_health.on_upstream_success(channel)
-    resp = providers.reframe(channel, resp)  # e.g. Bedrock's binary event stream as SSE
     try:
         if _is_event_stream(resp):
             return _deliver_stream(rr, prepared, resp, meter)

@@ -33,7 +33,7 @@ from oneapi.relay.providers import anthropic, gemini, openai_compatible
 from oneapi.relay.providers.openai_compatible import VENDORS, Vendor
 
 PROXY_TYPE = 43
-NATIVE_MODULES: tuple[str, ...] = ("bedrock",)  # module names in this package; see the docstring
+NATIVE_MODULES: tuple[str, ...] = ("bedrock", "vertex", "cohere", "replicate", "coze", "legacy")  # see the docstring
 _native: dict | None = None
 
 

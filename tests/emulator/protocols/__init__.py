@@ -7,3 +7,6 @@ from . import openai_misc  # noqa: F401
 from . import openai_media  # noqa: F401
 from . import azure  # noqa: F401
 from . import billing  # noqa: F401
+from . import cohere  # noqa: F401
+from . import replicate  # noqa: F401
+from . import coze  # noqa: F401

@@ -72,7 +72,7 @@ def test_native_protocols():
     gem = providers.target(channel(24, key="gk"), "/v1/chat/completions", "gemini-1.5-flash", stream=True)
     assert gem.url.endswith("/models/gemini-1.5-flash:streamGenerateContent?alt=sse")
     assert gem.headers == {"x-goog-api-key": "gk"} and gem.protocol == "gemini"
-    assert providers.protocol_of(15) == "unsupported"  # Baidu's native API is not implemented
+    assert providers.protocol_of(15) == "native"  # Baidu v1: refused naming type 47 (providers/legacy.py)
     assert providers.protocol_of(43) == "proxy"
 
 

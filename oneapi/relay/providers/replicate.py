@@ -1,0 +1,236 @@
+"""Replicate (channel type 46): language models and image models through the prediction API.
+
+``POST {base}/v1/models/{owner}/{name}/predictions`` with ``{"input": {...}, "stream": bool}`` creates a
+prediction. A streamed chat reads the prediction's ``urls.stream`` (SSE: ``output`` events with raw text,
+then ``done`` or ``error``); otherwise the gateway asks with ``Prefer: wait`` and polls ``urls.get`` until the
+prediction has succeeded, failed or been canceled. Chat answers become Chat completions (usage from
+``metrics.input_token_count``/``output_token_count``); image outputs become an OpenAI images response
+(``url``, or ``b64_json`` when Replicate returned the file inline as a data URI).
+
+The channel's default base URL in the original is ``https://api.replicate.com/v1/models/``; any of
+``/v1/models``, ``/v1`` at its end is ignored.
+"""
+from __future__ import annotations
+
+import math
+import re
+import time
+
+import orjson
+import requests
+
+from oneapi.relay.providers import chat_bridge as bridge
+
+TYPES = (46,)
+DEFAULT_BASE_URL = "https://api.replicate.com"
+TERMINAL = ("succeeded", "failed", "canceled")
+_TAIL = re.compile(r"(/v1)?(/models)?/*$")
+
+
+# ---- chat -------------------------------------------------------------------------------------------------
+
+def _prompt(chat_body: dict) -> tuple[str, str]:
+    """(system prompt, prompt): one user turn as it is; a longer conversation as labelled turns."""
+    system, turns = [], []
+    for msg in chat_body.get("messages") or []:
+        role, text = msg.get("role"), bridge.content_text(msg.get("content"))
+        if role in ("system", "developer"):
+            system.append(text)
+        elif role == "tool":
+            turns.append(("tool", text))
+        else:
+            turns.append((role, text))
+    if len(turns) == 1 and turns[0][0] == "user":
+        return "\n".join(system), turns[0][1]
+    lines = [f"{role.capitalize()}: {text}" for role, text in turns]
+    return "\n".join(system), "\n".join(lines) + "\nAssistant:"
+
+
+def chat_to_prediction(body: dict) -> dict:
+    system, prompt = _prompt(body)
+    inp: dict = {"prompt": prompt}
+    if system:
+        inp["system_prompt"] = system
+    limit = body.get("max_completion_tokens") or body.get("max_tokens")
+    if limit:
+        inp["max_tokens"] = limit
+        inp["max_new_tokens"] = limit  # older language models' name for it
+    for name in ("temperature", "top_p", "top_k", "seed", "presence_penalty", "frequency_penalty"):
+        if body.get(name) is not None:
+            inp[name] = body[name]
+    stop = body.get("stop")
+    if stop:
+        inp["stop_sequences"] = ",".join([stop] if isinstance(stop, str) else stop)
+    return {"input": inp, "stream": bool(body.get("stream"))}
+
+
+def _text(output) -> str:
+    if isinstance(output, list):
+        return "".join(str(o) for o in output)
+    return "" if output is None else str(output)
+
+
+def _usage(prediction: dict) -> dict | None:
+    metrics = prediction.get("metrics") or {}
+    if "input_token_count" not in metrics and "output_token_count" not in metrics:
+        return None
+    return bridge.usage(int(metrics.get("input_token_count") or 0), int(metrics.get("output_token_count") or 0))
+
+
+def prediction_to_chat(prediction: dict) -> dict:
+    if "error" in prediction and isinstance(prediction["error"], dict):  # an error answer made by reframe
+        from oneapi.relay.errors import RelayError
+        raise RelayError(502, prediction["error"].get("message", "prediction failed"), "upstream_error",
+                         prediction["error"].get("code"))
+    status = prediction.get("status")
+    if status in ("failed", "canceled"):
+        from oneapi.relay.errors import RelayError
+        raise RelayError(502, f"Replicate prediction {status}: {prediction.get('error') or ''}".strip(),
+                         "upstream_error", "prediction_" + status)
+    return bridge.completion(prediction.get("id", ""), prediction.get("model", ""),
+                             {"content": _text(prediction.get("output"))}, "stop", _usage(prediction))
+
+
+class StreamTranslator:
+    """Replicate's stream (``output`` events carry raw text) -> Chat chunks."""
+
+    def __init__(self) -> None:
+        self.started = False
+        self.id = "replicate"
+
+    def feed(self, event: str | None, data: str) -> list:
+        out = []
+        if not self.started:
+            self.started = True
+            out.append(bridge.chunk(self.id, "", {"role": "assistant", "content": ""}))
+        if event == "output":
+            out.append(bridge.chunk(self.id, "", {"content": data}))
+        elif event == "done":
+            try:
+                info = orjson.loads(data or "{}")
+            except ValueError:
+                info = {}
+            reason = info.get("reason") if isinstance(info, dict) else None
+            if reason in ("canceled", "error"):
+                return out + [orjson.dumps({"error": {"message": f"Replicate prediction {reason}"}}).decode()]
+            out.append(bridge.chunk(self.id, "", {}, "stop"))
+            if isinstance(info, dict) and isinstance(info.get("usage"), dict):
+                out.append(bridge.chunk(self.id, "", usage=info["usage"]))
+            out.append("[DONE]")
+        elif event == "error":
+            out.append(orjson.dumps({"error": {"message": f"Replicate: {data}", "type": "upstream_error"}}).decode())
+        return out
+
+
+CODEC_NAME = "replicate"
+CODECS = {CODEC_NAME: bridge.BridgedCodec(CODEC_NAME, chat_to_prediction, prediction_to_chat, StreamTranslator)}
+
+
+# ---- images -----------------------------------------------------------------------------------------------
+
+def aspect_ratio(size: str | None) -> str | None:
+    """OpenAI's ``WxH`` size -> Replicate's ``W:H`` aspect ratio (1024x1792 -> 4:7)."""
+    match = re.fullmatch(r"(\d+)x(\d+)", size or "")
+    if not match:
+        return None
+    w, h = int(match[1]), int(match[2])
+    g = math.gcd(w, h) or 1
+    return f"{w // g}:{h // g}"
+
+
+def images_to_prediction(body: dict) -> dict:
+    inp: dict = {"prompt": body.get("prompt", "")}
+    ratio = aspect_ratio(body.get("size"))
+    if ratio:
+        inp["aspect_ratio"] = ratio
+    if body.get("output_format"):
+        inp["output_format"] = body["output_format"]
+    n = body.get("n")
+    if isinstance(n, int) and n > 1:  # image models that make several take num_outputs
+        inp["num_outputs"] = n
+    return {"input": inp}
+
+
+def prediction_to_images(prediction: dict) -> dict:
+    output = prediction.get("output")
+    items = output if isinstance(output, list) else [output] if output else []
+    data = []
+    for item in items:
+        parsed = bridge_data_url(str(item))
+        data.append({"b64_json": parsed} if parsed is not None else {"url": str(item)})
+    return {"created": int(time.time()), "data": data}
+
+
+def bridge_data_url(value: str) -> str | None:
+    if value.startswith("data:") and ";base64," in value:
+        return value.split(";base64,", 1)[1]
+    return None
+
+
+# ---- adaptor hooks ----------------------------------------------------------------------------------------
+
+def body_format(model: str, mode: str) -> str | None:
+    if mode in ("chat", "responses", "claude"):
+        return CODEC_NAME
+    if mode == "images":
+        return "raw"
+    return None
+
+
+def base_of(channel) -> str:
+    base = (channel.base_url or "").strip() or DEFAULT_BASE_URL
+    return _TAIL.sub("", base.rstrip("/"))
+
+
+def target(channel, path: str, model: str, stream: bool):
+    from oneapi.relay.providers import Target
+    images = path.split("?")[0].endswith("/images/generations")
+    headers = {"Authorization": f"Bearer {channel.key or ''}"}
+    if not stream:
+        headers["Prefer"] = "wait"
+    marker = "images" if images else ("stream" if stream else "chat")
+    return Target(f"{base_of(channel)}/v1/models/{model}/predictions#{marker}", headers, "native")
+
+
+def prepare_body(channel, body: dict, model: str, stream: bool) -> bytes:
+    if "input" in body:  # a chat body already encoded by the codec
+        return orjson.dumps(body)
+    return orjson.dumps(images_to_prediction(body))
+
+
+def reframe(resp):
+    """Follow the prediction to its answer: the stream URL, or polling until it is finished. A prediction that
+    failed comes back as an error answer (so the relay refunds and may try another channel)."""
+    if resp.status_code // 100 != 2:
+        return resp
+    try:
+        return _follow(resp)
+    except (requests.RequestException, ValueError) as exc:
+        return bridge.error_answer(502, f"following the Replicate prediction failed: {type(exc).__name__}", resp)
+
+
+def _follow(resp):
+    marker = bridge.fragment(resp.url)
+    try:
+        prediction = resp.json()
+    finally:
+        resp.close()
+    auth = bridge.forwarded_headers(resp, "Authorization")
+    if marker == "stream":
+        stream_url = (prediction.get("urls") or {}).get("stream")
+        if not stream_url:
+            return bridge.error_answer(502, "Replicate gave no stream URL", resp)
+        return bridge.fetch("GET", stream_url, {**auth, "Accept": "text/event-stream", "Cache-Control": "no-store"},
+                            stream=True)
+    if prediction.get("status") not in TERMINAL:
+        get_url = (prediction.get("urls") or {}).get("get")
+        status, prediction = bridge.poll(get_url, auth, lambda p: p.get("status") in TERMINAL)
+        if status != 200:
+            return bridge.error_answer(status if status >= 400 else 502,
+                                       f"polling the Replicate prediction failed ({status})", resp)
+    if prediction.get("status") != "succeeded":
+        return bridge.error_answer(502, f"Replicate prediction {prediction.get('status')}: "
+                                        f"{prediction.get('error') or ''}".strip(), resp)
+    if marker == "images":
+        return bridge.synthetic_response(200, prediction_to_images(prediction), like=resp)
+    return bridge.synthetic_response(200, prediction, like=resp)

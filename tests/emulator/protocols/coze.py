@@ -1,0 +1,104 @@
+"""Coze v3 chat (`POST /v3/chat`, streamed events or create + `/v3/chat/retrieve` + `/v3/chat/message/list`).
+
+Like api.coze.com, errors are HTTP 200 with a non-zero `code` (4100 for a bad token), a chat is `in_progress`
+when created and `completed` on the second retrieve. Scenario `jobfail`: the chat ends `failed`.
+"""
+import threading
+
+from ..app import route
+from ..behaviour import Prompt, decide
+from ..wire import json_response, now, split_pieces, sse, stream_response
+from .common import text_of
+
+_CHATS = {}
+_LOCK = threading.Lock()
+
+
+def _token_ok(ctx):
+    value = ctx.request.headers.get("authorization", "")
+    token = value[7:] if value.lower().startswith("bearer ") else ""
+    return bool(token) and not token.lower().startswith(("bad", "invalid"))
+
+
+def _error(code, msg):
+    return json_response({"code": code, "msg": msg, "detail": {"logid": "emu"}})
+
+
+def _chat_view(chat):
+    return {k: v for k, v in chat.items() if not k.startswith("_")}
+
+
+@route("POST", r"/v3/chat", "coze")
+def create(ctx):
+    if not _token_ok(ctx):
+        return _error(4100, "authentication is invalid")
+    body = ctx.json
+    if not body.get("bot_id") or not body.get("user_id"):
+        return _error(4000, "The requested API parameter is invalid: bot_id and user_id are required")
+    messages = body.get("additional_messages") or []
+    users = [text_of(m.get("content")) for m in messages if m.get("role") == "user"]
+    prompt = Prompt(model=body["bot_id"], texts=[text_of(m.get("content")) for m in messages],
+                    last_user_text=users[-1] if users else "")
+    reply = decide(prompt, ctx.new_id)
+    ctx.note_reply(reply)
+    chat_id, conv_id = ctx.new_id("chat"), ctx.new_id("conv")
+    usage = {"token_count": reply.input_tokens + reply.output_tokens, "output_count": reply.output_tokens,
+             "input_count": reply.input_tokens}
+    chat = {"id": chat_id, "conversation_id": conv_id, "bot_id": body["bot_id"], "created_at": now(),
+            "status": "in_progress", "_usage": usage, "_text": reply.text or "", "_polls": 0,
+            "_fail": ctx.scenario.has("jobfail")}
+    with _LOCK:
+        _CHATS[chat_id] = chat
+    if not body.get("stream"):
+        return json_response({"code": 0, "msg": "", "data": _chat_view(chat)})
+    base = {"conversation_id": conv_id, "bot_id": body["bot_id"], "chat_id": chat_id}
+    events = [sse({**_chat_view(chat), "status": "created"}, "conversation.chat.created"),
+              sse(_chat_view(chat), "conversation.chat.in_progress")]
+    msg_id = ctx.new_id("msg")
+    for piece in split_pieces(reply.text or "", ctx.scenario.chunks):
+        events.append(sse({**base, "id": msg_id, "role": "assistant", "type": "answer", "content": piece,
+                           "content_type": "text"}, "conversation.message.delta"))
+    events.append(sse({**base, "id": msg_id, "role": "assistant", "type": "answer", "content": reply.text,
+                       "content_type": "text"}, "conversation.message.completed"))
+    events.append(sse({**base, "id": ctx.new_id("msg"), "role": "assistant", "type": "verbose",
+                       "content": '{"msg_type":"generate_answer_finish"}', "content_type": "text"},
+                      "conversation.message.completed"))
+    if chat["_fail"]:
+        events.append(sse({**_chat_view(chat), "status": "failed",
+                           "last_error": {"code": 5000, "msg": "emulated bot failure"}}, "conversation.chat.failed"))
+    else:
+        events.append(sse({**_chat_view(chat), "status": "completed", "usage": usage}, "conversation.chat.completed"))
+    events.append(sse('"[DONE]"', "done"))
+    return stream_response(ctx, events, keepalive=None)
+
+
+@route("GET", r"/v3/chat/retrieve", "coze")
+def retrieve(ctx):
+    if not _token_ok(ctx):
+        return _error(4100, "authentication is invalid")
+    chat = _CHATS.get(ctx.request.args.get("chat_id", ""))
+    if chat is None or chat["conversation_id"] != ctx.request.args.get("conversation_id"):
+        return _error(4200, "chat not found")
+    with _LOCK:
+        chat["_polls"] += 1
+        if chat["_polls"] >= 2 and chat["status"] == "in_progress":
+            if chat["_fail"]:
+                chat.update(status="failed", last_error={"code": 5000, "msg": "emulated bot failure"})
+            else:
+                chat.update(status="completed", usage=chat["_usage"], completed_at=now())
+    return json_response({"code": 0, "msg": "", "data": _chat_view(chat)})
+
+
+@route("GET", r"/v3/chat/message/list", "coze")
+def message_list(ctx):
+    if not _token_ok(ctx):
+        return _error(4100, "authentication is invalid")
+    chat = _CHATS.get(ctx.request.args.get("chat_id", ""))
+    if chat is None or chat["status"] != "completed":
+        return _error(4200, "chat not found or not completed")
+    base = {"conversation_id": chat["conversation_id"], "bot_id": chat["bot_id"], "chat_id": chat["id"],
+            "content_type": "text", "role": "assistant"}
+    return json_response({"code": 0, "msg": "", "data": [
+        {**base, "id": "m1", "type": "answer", "content": chat["_text"]},
+        {**base, "id": "m2", "type": "verbose", "content": '{"msg_type":"generate_answer_finish"}'},
+        {**base, "id": "m3", "type": "follow_up", "content": "Anything else?"}]})
