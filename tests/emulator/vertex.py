@@ -2,7 +2,7 @@
 
 ``service_account(token_uri)`` gives a service-account JSON key whose private key this module knows; point
 ``token_uri`` at ``{emu.url}/vertex/token``. The token endpoint takes Google's JWT-bearer grant, verifies the
-assertion (RS256 signature by that key, ``iss`` a service-account address, ``aud`` = token_uri, cloud-platform scope, expiry) and issues
+assertion (RS256 signature by that key, ``iss`` a service-account address, ``aud`` Google's token endpoint (or token_uri), cloud-platform scope, expiry) and issues
 ``ya29.emu-N`` access tokens valid ``TOKEN_TTL`` seconds. Model calls need one of those tokens as Bearer
 (401 UNAUTHENTICATED otherwise; an expired one too). Scenario errors come in OpenAI's shape (family "vertex"):
 
@@ -27,6 +27,7 @@ from .wire import json_response
 
 ANTHROPIC_VERSION = "vertex-2023-10-16"
 SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"  # what google-auth puts in ``aud``, any token_uri
 CLIENT_EMAIL = "relay@emu-project.iam.gserviceaccount.com"
 PROJECT_ID = "emu-project"
 TOKEN_TTL = 3600
@@ -80,8 +81,8 @@ def _verify_assertion(assertion, token_uri):
     now = time.time()
     if header.get("alg") != "RS256" or not str(claims.get("iss", "")).endswith(".iam.gserviceaccount.com"):
         return "Invalid issuer or algorithm."
-    if claims.get("aud") != token_uri:
-        return f"Invalid JWT: audience must be {token_uri}."
+    if claims.get("aud") not in (token_uri, GOOGLE_TOKEN_AUDIENCE):
+        return f"Invalid JWT: audience must be {GOOGLE_TOKEN_AUDIENCE}."
     if SCOPE not in (claims.get("scope") or "").split():
         return "Invalid OAuth scope or ID token audience provided."
     if not (claims.get("iat", 0) - 300 <= now <= claims.get("exp", 0) + 300):

@@ -1,0 +1,114 @@
+"""Google Vertex AI (channel type 42): a native adaptor (see the package docstring for the hooks).
+
+Gemini models: ``{host}/v1/projects/{project}/locations/{region}/publishers/google/models/{model}:generateContent``
+(``:streamGenerateContent?alt=sse``), Gemini body. Claude models: ``.../publishers/anthropic/models/{model}:rawPredict``
+(``:streamRawPredict``), Anthropic body without ``model`` and with ``anthropic_version: vertex-2023-10-16``.
+The host is ``{region}-aiplatform.googleapis.com``, or ``aiplatform.googleapis.com`` for the ``global`` location;
+a channel base URL replaces it.
+
+Credentials: a service-account JSON key, in config ``vertex_ai_adc`` (the original's field) or as the channel key.
+It is exchanged for an OAuth2 access token by google-auth (imported on first use) and the token is cached per key
+until it nears expiry. Region from config ``region`` (default us-central1); project from config
+``vertex_ai_project_id`` or the key's ``project_id``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+
+from oneapi.relay.errors import RelayError
+from oneapi.relay.providers import Target, channel_config
+
+TYPES = {42}
+ANTHROPIC_VERSION = "vertex-2023-10-16"
+DEFAULT_REGION = "us-central1"
+SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
+_CHAT_MODES = {"chat", "claude", "responses"}
+
+_credentials: dict[str, object] = {}  # sha256 of the key JSON -> google.oauth2 service-account Credentials
+_lock = threading.Lock()
+
+
+def is_claude(model: str) -> bool:
+    return "claude" in (model or "").lower()
+
+
+def service_account_info(channel) -> dict:
+    text = (channel_config(channel).get("vertex_ai_adc") or channel.key or "").strip()
+    try:
+        info = json.loads(text)
+    except ValueError:
+        info = None
+    if not isinstance(info, dict) or not info.get("private_key") or not info.get("client_email"):
+        raise RelayError(401, "Vertex AI channel key must be a service account JSON key", "one_api_error",
+                         "invalid_vertex_credentials")
+    return info
+
+
+def _session():
+    import requests
+    session = requests.Session()
+    session.trust_env = False  # the token endpoint is reached like every other upstream, without env proxies
+    return session
+
+
+def access_token(info: dict) -> str:
+    """A valid OAuth2 access token for this service account; refreshed only when the cached one nears expiry."""
+    from google.auth.transport.requests import Request
+    from google.oauth2 import service_account
+
+    cache_key = hashlib.sha256(json.dumps(info, sort_keys=True).encode()).hexdigest()
+    with _lock:
+        creds = _credentials.get(cache_key)
+        if creds is None:
+            creds = service_account.Credentials.from_service_account_info(info, scopes=list(SCOPES))
+            _credentials[cache_key] = creds
+        if not creds.valid:
+            try:
+                creds.refresh(Request(session=_session()))
+            except Exception as exc:  # google.auth.exceptions.RefreshError, transport errors
+                raise RelayError(401, f"Vertex AI token refresh failed: {exc}", "one_api_error",
+                                 "vertex_token_error") from exc
+        return creds.token
+
+
+def clear_token_cache() -> None:
+    with _lock:
+        _credentials.clear()
+
+
+def location_host(region: str) -> str:
+    return "https://aiplatform.googleapis.com" if region == "global" else f"https://{region}-aiplatform.googleapis.com"
+
+
+# ---- hooks ---------------------------------------------------------------------------------------------
+
+def body_format(model: str, mode: str) -> str | None:
+    if mode not in _CHAT_MODES:
+        return None
+    return "claude" if is_claude(model) else "gemini"
+
+
+def target(channel, path: str, model: str, stream: bool) -> Target:
+    info = service_account_info(channel)
+    cfg = channel_config(channel)
+    region = (cfg.get("region") or DEFAULT_REGION).strip()
+    project = (cfg.get("vertex_ai_project_id") or info.get("project_id") or "").strip()
+    host = (channel.base_url or "").strip().rstrip("/") or location_host(region)
+    if is_claude(model):
+        publisher, action = "anthropic", ("streamRawPredict" if stream else "rawPredict")
+    else:
+        publisher, action = "google", ("streamGenerateContent?alt=sse" if stream else "generateContent")
+    url = f"{host}/v1/projects/{project}/locations/{region}/publishers/{publisher}/models/{model}:{action}"
+    return Target(url, {"Authorization": f"Bearer {access_token(info)}"}, "native")
+
+
+def prepare_body(channel, body: dict, model: str, stream: bool) -> bytes:
+    body.pop("model", None)  # the model is part of the URL
+    if is_claude(model):
+        body["anthropic_version"] = ANTHROPIC_VERSION
+        body.pop("stream_options", None)
+        if stream:
+            body["stream"] = True
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
