@@ -1,7 +1,10 @@
-"""Channel health: 429 suspensions, automatic disabling on fatal upstream errors, channel tests and re-enabling.
+"""Channel health: suspensions after failed attempts, automatic disabling on fatal upstream errors, channel tests and re-enabling.
 
-* A 429 suspends that (group, model, channel) for CHANNEL_SUSPEND_SECONDS_FOR_429 seconds (shared through Redis
-  when configured), without touching the channel's status.
+* A failed attempt suspends that (group, model, channel) without touching the channel's status (shared through
+  Redis when configured), as the fork: 429 for CHANNEL_SUSPEND_SECONDS_FOR_429, 5xx for
+  CHANNEL_SUSPEND_SECONDS_FOR_5XX, 401/403 and other credential errors for CHANNEL_SUSPEND_SECONDS_FOR_AUTH
+  (before automatic disabling is considered). 400, 408, 413, a client's cancellation (499) and failures
+  without an upstream answer (connection errors, the gateway's own errors) never suspend.
 * With the option AutomaticDisableChannelEnabled, the original's fatal errors (401, quota/credit/auth-like
   errors) set the channel to status 3 (auto-disabled), disable its abilities and write a system log with why.
 * ``test_channel`` sends a small chat request; with AutomaticEnableChannelEnabled a passing auto-disabled
@@ -60,6 +63,25 @@ def is_suspended(group: str, model: str, channel_id: int) -> bool:
 
 def clear_suspensions() -> None:
     _suspended.clear()
+
+
+_NEVER_SUSPEND = {400, 408, 413, 499}  # the request's own fault, or the client went away
+_AUTH_TYPES = {"authentication_error", "permission_error", "forbidden", "insufficient_quota"}
+_AUTH_CODES = {"invalid_api_key", "account_deactivated"}
+
+
+def suspension_seconds(status: int | None, err_type: str | None = None, code: str | None = None) -> int:
+    """How long a failed attempt with this upstream answer takes the channel out of rotation (0 = not)."""
+    if status is None or status in _NEVER_SUSPEND:
+        return 0
+    cfg = config.settings
+    if status in (401, 403) or (err_type or "") in _AUTH_TYPES or (code or "") in _AUTH_CODES:
+        return cfg.channel_suspend_seconds_for_auth
+    if status == 429:
+        return cfg.channel_suspend_seconds_for_429
+    if status >= 500:
+        return cfg.channel_suspend_seconds_for_5xx
+    return 0
 
 
 # ---- automatic disabling ----------------------------------------------------------------------------------
@@ -151,8 +173,7 @@ def on_upstream_error(channel, group: str, model: str, status: int | None, err_t
                       code: str | None = None, message: str | None = None) -> None:
     """Called by the relay for every failed attempt."""
     _record(channel, False)
-    if status == 429 and (err_type or "") != "insufficient_quota":
-        suspend(group, model, channel.id, config.settings.channel_suspend_seconds_for_429)
+    suspend(group, model, channel.id, suspension_seconds(status, err_type, code))
     if options.get_bool("AutomaticDisableChannelEnabled") and is_fatal(status, err_type, code, message):
         disable_channel(channel.id, channel.name or "", f"status {status}: {message or err_type or code}")
 

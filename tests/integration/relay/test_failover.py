@@ -30,7 +30,7 @@ def gw(tmp_path, stub):
     from tests.support import dbs
     tdb = dbs.create("sqlite", tmp_path)
     dbs.load_original_fixture(tdb)
-    return make_gateway(tdb, stub, CHANNEL_SUSPEND_SECONDS_FOR_429="1")
+    return make_gateway(tdb, stub, CHANNEL_SUSPEND_SECONDS_FOR_429="1", CHANNEL_SUSPEND_SECONDS_FOR_5XX="1")
 
 
 def _names(gw):
@@ -44,11 +44,11 @@ def test_failover_across_three_channels(gw):
     resp = gw.chat(model=MODEL)
     assert resp.status_code == 200, resp.data
     assert _names(gw) == ["a", "b", "c"]
-    # b is suspended for (default, fo-model) after its 429: the next request goes a -> c
+    # a (500) and b (429) are suspended for (default, fo-model): the next request goes straight to c
     gw.stub.records.clear()
     assert gw.chat(model=MODEL).status_code == 200
-    assert _names(gw) == ["a", "c"]
-    # ... and comes back once the suspension (1 s here) is over
+    assert _names(gw) == ["c"]
+    # ... and they come back once the suspensions (1 s here) are over
     time.sleep(1.1)
     gw.stub.records.clear()
     gw.stub.behave("b", "ok")
