@@ -11,6 +11,7 @@ import base64
 import json
 
 from oneapi.relay.formats import ir
+from oneapi.relay.formats.claude import STRUCTURED_TOOL  # structured output as a forced tool, as for Claude
 from oneapi.relay.formats.stream_base import DecoderBase
 
 _FINISH_IN = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_calls",
@@ -63,29 +64,37 @@ def _encode_messages(messages: list) -> list:
     return out
 
 
+def _tool_spec(name: str, description: str | None, schema: dict | None) -> dict:
+    return {"toolSpec": {"name": name, "description": description or name,
+                         "inputSchema": {"json": schema or {"type": "object", "properties": {}}}}}
+
+
 def _encode_tools(req: ir.Request) -> dict | None:
-    tools = [{"toolSpec": {"name": t.name, "description": t.description or t.name,
-                           "inputSchema": {"json": t.parameters or {"type": "object", "properties": {}}}}}
-             for t in req.tools if not t.builtin]
-    if not tools or (req.tool_choice and req.tool_choice.mode == "none"):
+    choice = req.tool_choice
+    tools = [] if choice and choice.mode == "none" else [
+        _tool_spec(t.name, t.description, t.parameters) for t in req.tools if not t.builtin]
+    forced = {"tool": {"name": choice.name}} if choice and choice.mode == "tool" and choice.name else None
+    any_tool = {"any": {}} if choice and choice.mode == "required" else None
+    fmt = req.response_format
+    if fmt and fmt.type in ("json_schema", "json_object"):
+        schema = fmt.schema if fmt.type == "json_schema" and fmt.schema else {"type": "object"}
+        client_tools = bool(tools)
+        tools.append(_tool_spec(STRUCTURED_TOOL, fmt.description or "Give the final answer as a JSON object "
+                                "matching this schema.", schema))
+        if not forced:
+            any_tool = {"any": {}} if client_tools else None
+            forced = None if client_tools else {"tool": {"name": STRUCTURED_TOOL}}
+    if not tools:
         return None
     config: dict = {"tools": tools}
-    choice = req.tool_choice
-    if choice and choice.mode == "required":
-        config["toolChoice"] = {"any": {}}
-    elif choice and choice.mode == "tool" and choice.name:
-        config["toolChoice"] = {"tool": {"name": choice.name}}
+    if forced or any_tool:
+        config["toolChoice"] = forced or any_tool
     return config
 
 
 def encode_request(req: ir.Request) -> dict:
     body: dict = {"messages": _encode_messages(req.messages)}
     system = req.system_text
-    if req.response_format and req.response_format.type in ("json_schema", "json_object"):
-        schema = req.response_format.schema
-        note = "Reply with a single JSON object" + (
-            f" that validates against this JSON schema: {json.dumps(schema, ensure_ascii=False)}" if schema else ".")
-        system = f"{system}\n\n{note}" if system else note
     if system:
         body["system"] = [{"text": system}]
     inference = {"maxTokens": req.max_tokens, "temperature": req.temperature, "topP": req.top_p,
@@ -154,10 +163,16 @@ def decode_usage(u: dict | None) -> ir.Usage | None:
 
 def decode_response(body: dict) -> ir.Response:
     message = (body.get("output") or {}).get("message") or {}
-    parts = [p for p in (_decode_block(b) for b in message.get("content") or []) if p]
-    return ir.Response(id=body.get("ResponseMetadata", {}).get("RequestId", "") or ir.new_id("msg_"),
-                       parts=parts, finish=_FINISH_IN.get(body.get("stopReason"), "stop"),
-                       usage=decode_usage(body.get("usage")))
+    parts = []
+    for part in (_decode_block(b) for b in message.get("content") or []):
+        if isinstance(part, ir.ToolCall) and part.name == STRUCTURED_TOOL:
+            part = ir.Text(part.arguments)
+        if part:
+            parts.append(part)
+    finish = _FINISH_IN.get(body.get("stopReason"), "stop")
+    if finish == "tool_calls" and not any(isinstance(p, ir.ToolCall) for p in parts):
+        finish = "stop"  # only the structured answer was "called"
+    return ir.Response(id=ir.new_id("msg_"), parts=parts, finish=finish, usage=decode_usage(body.get("usage")))
 
 
 def encode_response(resp: ir.Response, req: ir.Request) -> dict:
@@ -189,6 +204,8 @@ class StreamDecoder(DecoderBase):
         self._started = False
         self._parts: dict[int, tuple[str, int]] = {}  # Converse block index -> (kind, IR index)
         self._finish: str | None = None
+        self._structured: set[int] = set()  # Converse blocks carrying the structured answer (sent as text)
+        self._real_tools = False
 
     def _start(self) -> list:
         if self._started:
@@ -212,7 +229,11 @@ class StreamDecoder(DecoderBase):
         block = payload.get("contentBlockIndex", 0)
         if event == "contentBlockStart":
             use = (payload.get("start") or {}).get("toolUse")
-            if use:
+            if use and use.get("name") == STRUCTURED_TOOL:
+                self._structured.add(block)
+                out += self._block(block, "text")[0]
+            elif use:
+                self._real_tools = True
                 events, _ = self._block(block, "tool_call", tool_id=use.get("toolUseId"), tool_name=use.get("name"))
                 out += events
         elif event == "contentBlockDelta":
@@ -220,6 +241,9 @@ class StreamDecoder(DecoderBase):
             if "text" in delta:
                 events, index = self._block(block, "text")
                 out += events + [ir.TextDelta(index, delta["text"])]
+            elif "toolUse" in delta and block in self._structured:
+                events, index = self._block(block, "text")
+                out += events + [ir.TextDelta(index, delta["toolUse"].get("input", ""))]
             elif "toolUse" in delta:
                 events, index = self._block(block, "tool_call", tool_id=ir.new_id("tooluse_"), tool_name="")
                 out += events + [ir.ToolArgsDelta(index, delta["toolUse"].get("input", ""))]
@@ -238,6 +262,8 @@ class StreamDecoder(DecoderBase):
             out += [ir.PartStop(index) for _, index in self._parts.values()]
             self._parts.clear()
             self._finish = _FINISH_IN.get(payload.get("stopReason"), "stop")
+            if self._finish == "tool_calls" and not self._real_tools:
+                self._finish = "stop"
         elif event == "metadata":
             usage = decode_usage(payload.get("usage"))
             if usage:
