@@ -26,6 +26,8 @@ class Vendor:
     url_style: str = "default"    # default | azure
     extra_headers: tuple = ()
     json_object_only: bool = False  # takes response_format json_object but no json_schema
+    routes: tuple = ()              # (client route, upstream route) pairs where the vendor's path differs
+    refused_fields: tuple = ()      # (relay mode, body fields the vendor rejects): dropped before sending
 
 
 _ROWS = [
@@ -50,7 +52,8 @@ _ROWS = [
     Vendor(22, "FastGPT", "https://fastgpt.run/api/openapi"),
     Vendor(25, "Moonshot", "https://api.moonshot.cn"),
     Vendor(26, "Baichuan", "https://api.baichuan-ai.com"),
-    Vendor(27, "Minimax", "https://api.minimax.chat"),
+    Vendor(27, "Minimax", "https://api.minimax.chat",
+           routes=(("/v1/chat/completions", "/v1/text/chatcompletion_v2"),)),  # as the original
     Vendor(28, "Mistral", "https://api.mistral.ai"),
     Vendor(29, "Groq", "https://api.groq.com/openai"),
     Vendor(30, "Ollama", "http://localhost:11434"),  # Ollama's OpenAI-compatible endpoints under /v1
@@ -63,7 +66,7 @@ _ROWS = [
     Vendor(40, "Doubao", "https://ark.cn-beijing.volces.com", prefix="/api/v3"),
     Vendor(41, "Novita", "https://api.novita.ai/v3/openai"),
     Vendor(44, "SiliconFlow", "https://api.siliconflow.cn"),
-    Vendor(45, "xAI", "https://api.x.ai"),
+    Vendor(45, "xAI", "https://api.x.ai", refused_fields=(("images", ("size", "quality", "style")),)),
     Vendor(47, "BaiduV2", "https://qianfan.baidubce.com", prefix="/v2"),
     Vendor(48, "XunfeiV2", "https://spark-api-open.xf-yun.com"),
     Vendor(49, "AliBailian", "https://dashscope.aliyuncs.com", prefix="/compatible-mode/v1"),
@@ -105,6 +108,17 @@ def adapt_reasoning_params(body: dict, api: str, model: str) -> bool:
             del body[name]
             changed = True
     return changed
+
+
+def drop_refused_fields(body: dict, mode: str, channel_type: int) -> bool:
+    """Remove the fields the channel's vendor rejects for this relay mode (xAI images take no size, quality or
+    style); True when something was removed."""
+    vendor = VENDORS.get(channel_type)
+    refused = dict(vendor.refused_fields).get(mode, ()) if vendor else ()
+    found = [name for name in refused if name in body]
+    for name in found:
+        del body[name]
+    return bool(found)
 
 
 def downgrade_json_schema(body: dict) -> bool:
@@ -167,7 +181,10 @@ def request_target(vendor: Vendor, base: str, path: str, model: str, key: str, c
             url = f"{base}/openai/deployments/{azure_deployment(model)}/{task}"
         version = f"api-version={azure_api_version(model, cfg)}"
         return f"{url}?{query + '&' if query else ''}{version}", headers
-    if vendor.prefix is not None:
+    route = dict(vendor.routes).get(route, route)
+    if vendor.type_id == CLOUDFLARE and base.startswith(_CLOUDFLARE_GATEWAY):
+        pass  # AI Gateway: .../{account}/{gateway}/workers-ai + /v1/chat/completions, the account is in the base
+    elif vendor.prefix is not None:
         prefix = vendor.prefix.replace("{account}", str(cfg.get("user_id", "")))
         route = prefix + _strip_v1(route)
     elif base.startswith(_CLOUDFLARE_GATEWAY) or _VERSIONED_BASE.search(urlsplit(base).path or ""):
