@@ -172,3 +172,25 @@ def test_wrong_secret_is_rejected_by_signature_check(world, emu):
     assert resp.status_code == 403
     assert "signature" in resp.json()["error"]["message"]
     assert emu.last_request()["status"] == 403
+
+
+def test_channel_test_endpoint_signs_and_reads_the_answer(world, emu, channels):
+    import requests
+    from tests.integration.providers_cloud.conftest import ROOT_ACCESS_TOKEN
+    for name in ("claude", "nova"):
+        resp = requests.get(f"{world.url}/api/channel/test/{channels[name]}", timeout=30,
+                            headers={"Authorization": ROOT_ACCESS_TOKEN})
+        assert resp.json()["success"] is True, resp.text
+        assert _signature_ok(emu.last_request())
+
+
+@pytest.mark.parametrize("model", [CLAUDE, NOVA])
+def test_exception_mid_stream_reaches_the_client_as_an_error(world, emu, model):
+    channel = world.bedrock_channel(model, base_url=world.emu.scenario_url("streamerror"))
+    resp = world.post(channel, "/v1/chat/completions", {"model": model, "stream": True, "messages": [
+        {"role": "user", "content": "a fairly long prompt so the stream has many events"}]}, stream=True)
+    assert resp.status_code == 200
+    chunks = [json.loads(data) for _, data in sse_events(resp) if data != "[DONE]"]
+    assert "error" in chunks[-1], chunks[-1]
+    record = emu.last_request()
+    assert record["path"].startswith("/s/streamerror/model/") and _signature_ok(record)  # the prefix is signed too

@@ -127,3 +127,13 @@ def test_bad_service_account_key_is_refused(world, emu):
     assert resp.status_code == 401
     assert "Invalid JWT Signature" in resp.json()["error"]["message"]
     assert emu.requests() == [] or all("/publishers/" not in r["path"] for r in emu.requests())
+
+
+def test_channel_test_endpoint(world, emu, channels):
+    import requests
+    from tests.integration.providers_cloud.conftest import ROOT_ACCESS_TOKEN
+    for name in ("gemini", "claude"):
+        resp = requests.get(f"{world.url}/api/channel/test/{channels[name]}", timeout=30,
+                            headers={"Authorization": ROOT_ACCESS_TOKEN})
+        assert resp.json()["success"] is True, resp.text
+        assert "/publishers/" in emu.last_request()["path"]

@@ -1,0 +1,155 @@
+"""Bedrock adaptor pieces without a gateway: credentials, model ids, the event-stream -> SSE re-framing (fed in
+small pieces, exceptions included) and the Converse codec."""
+from __future__ import annotations
+
+import base64
+import json
+
+from oneapi.relay.formats import ir
+from oneapi.relay.providers import bedrock, bedrock_converse
+from oneapi.relay.streaming import SSESplitter, parse_event
+from tests.emulator.bedrock import event_frame
+
+
+class Channel:
+    type = 33
+    base_url = ""
+    other = ""
+
+    def __init__(self, key="", config=None, arn_map=None):
+        self.key = key
+        self.config = json.dumps(config or {})
+        self.inference_profile_arn_map = json.dumps(arn_map) if arn_map else None
+
+
+def test_credentials_from_config_or_key():
+    assert bedrock.credentials(Channel(config={"ak": "A", "sk": "S", "region": "eu-central-1"})) == \
+        bedrock.Credentials("A", "S", "eu-central-1")
+    assert bedrock.credentials(Channel(key="A2|S2|ap-northeast-1")) == bedrock.Credentials("A2", "S2", "ap-northeast-1")
+    assert bedrock.credentials(Channel(key="A3|S3")).region == "us-east-1"
+
+
+def test_model_ids_and_inference_profiles():
+    plain = Channel()
+    assert bedrock.model_id(plain, "claude-3-5-sonnet-20241022", "us-west-2") == \
+        "anthropic.claude-3-5-sonnet-20241022-v2:0"  # served on demand: no profile
+    assert bedrock.model_id(plain, "claude-3-7-sonnet-20250219", "us-west-2") == \
+        "us.anthropic.claude-3-7-sonnet-20250219-v1:0"
+    assert bedrock.model_id(plain, "claude-opus-4-5-20251101", "ap-southeast-2") == \
+        "apac.anthropic.claude-opus-4-5-20251101-v1:0"  # a dated name not in the table
+    assert bedrock.model_id(plain, "llama3-70b-8192", "eu-west-1") == "meta.llama3-70b-instruct-v1:0"
+    assert bedrock.model_id(plain, "global.anthropic.claude-sonnet-4-5-20250929-v1:0", "us-east-1") == \
+        "global.anthropic.claude-sonnet-4-5-20250929-v1:0"  # a profile id given as is
+    mapped = Channel(arn_map={"claude-3-7-sonnet-20250219": "arn:aws:bedrock:us-east-1:1:inference-profile/x"})
+    assert bedrock.model_id(mapped, "claude-3-7-sonnet-20250219", "us-east-1").startswith("arn:aws:bedrock:")
+    target = bedrock.target(Channel(key="A|S|us-east-2"), "/v1/chat/completions", "nova-lite", True)
+    assert target.url == "https://bedrock-runtime.us-east-2.amazonaws.com/model/us.amazon.nova-lite-v1%3A0/converse-stream"
+
+
+def test_claude_body_for_invoke():
+    body = json.loads(bedrock.prepare_body(Channel(), {"model": "claude-x", "stream": True, "max_tokens": 5,
+                                                       "messages": []}, "claude-x", True))
+    assert body == {"max_tokens": 5, "messages": [], "anthropic_version": "bedrock-2023-05-31"}
+
+
+class FakeRaw:
+    """A urllib3-like body handing out at most ``step`` bytes per read."""
+
+    def __init__(self, data: bytes, step: int = 7) -> None:
+        self.data, self.step, self.closed = data, step, False
+
+    def read1(self, amt=65536, decode_content=True):
+        out, self.data = self.data[:min(amt, self.step)], self.data[min(amt, self.step):]
+        return out
+
+    def close(self):
+        self.closed = True
+
+
+class FakeResponse:
+    def __init__(self, data: bytes, url: str) -> None:
+        self.raw = FakeRaw(data)
+        self.url = url
+        self.headers = {"Content-Type": bedrock.EVENT_STREAM}
+
+
+def _events(resp) -> list[tuple[str | None, str]]:
+    splitter, out = SSESplitter(), []
+    while True:
+        chunk = resp.raw.read1(65536)
+        if not chunk:
+            break
+        out += [parse_event(e) for e in splitter.feed(chunk)]
+    return out
+
+
+def _frame(event_type, payload):
+    return event_frame({":event-type": event_type, ":content-type": "application/json", ":message-type": "event"},
+                       json.dumps(payload).encode())
+
+
+def test_invoke_stream_chunks_become_anthropic_sse_and_exceptions_an_error_event():
+    inner = {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "hé"}}
+    data = _frame("chunk", {"bytes": base64.b64encode(json.dumps(inner).encode()).decode(), "p": "x"})
+    data += event_frame({":exception-type": "throttlingException", ":content-type": "application/json",
+                         ":message-type": "exception"}, b'{"message":"Too many requests"}')
+    resp = bedrock.reframe(FakeResponse(data, "https://h/model/m/invoke-with-response-stream"))
+    assert resp.headers["Content-Type"] == "text/event-stream"
+    events = _events(resp)
+    assert events[0] == ("content_block_delta", json.dumps(inner))
+    name, payload = events[1]
+    assert name == "error" and json.loads(payload) == {
+        "type": "error", "error": {"type": "throttlingException", "message": "Too many requests"}}
+    resp.raw.close()  # the wrapper hands close() (and the connection) to the real body
+    assert resp.raw._raw.closed
+
+
+def test_converse_stream_decodes_text_tools_and_usage():
+    frames = [("messageStart", {"role": "assistant"}),
+              ("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": "Hi"}}),
+              ("contentBlockStop", {"contentBlockIndex": 0}),
+              ("contentBlockStart", {"contentBlockIndex": 1, "start": {"toolUse": {"toolUseId": "t1", "name": "f"}}}),
+              ("contentBlockDelta", {"contentBlockIndex": 1, "delta": {"toolUse": {"input": "{\"a\":"}}}),
+              ("contentBlockDelta", {"contentBlockIndex": 1, "delta": {"toolUse": {"input": "1}"}}}),
+              ("contentBlockStop", {"contentBlockIndex": 1}),
+              ("messageStop", {"stopReason": "tool_use"}),
+              ("metadata", {"usage": {"inputTokens": 9, "outputTokens": 4, "totalTokens": 13}})]
+    resp = bedrock.reframe(FakeResponse(b"".join(_frame(n, p) for n, p in frames), "https://h/model/m/converse-stream"))
+    decoder = bedrock_converse.StreamDecoder()
+    events = [ev for name, data in _events(resp) for ev in decoder.feed(name, data)] + decoder.close()
+    assert "".join(e.text for e in events if isinstance(e, ir.TextDelta)) == "Hi"
+    start = next(e for e in events if isinstance(e, ir.PartStart) and e.kind == "tool_call")
+    assert (start.tool_id, start.tool_name) == ("t1", "f")
+    assert "".join(e.json for e in events if isinstance(e, ir.ToolArgsDelta)) == '{"a":1}'
+    assert next(e for e in events if isinstance(e, ir.UsageEvent)).usage == ir.Usage(input=9, output=4)
+    assert isinstance(events[-1], ir.Finish) and events[-1].reason == "tool_calls"
+
+
+def test_converse_stream_cut_short_is_an_error():
+    decoder = bedrock_converse.StreamDecoder()
+    decoder.feed("contentBlockDelta", json.dumps({"contentBlockIndex": 0, "delta": {"text": "par"}}))
+    assert isinstance(decoder.close()[-1], ir.ErrorEvent)
+
+
+def test_converse_request_encoding():
+    req = ir.Request(model="m", system=[ir.Text("sys")], max_tokens=10, temperature=0.5, stop=["END"],
+                     tools=[ir.Tool("f", "does f", {"type": "object", "properties": {}})],
+                     tool_choice=ir.ToolChoice("tool", "f"),
+                     messages=[ir.Message("user", [ir.Text("look"), ir.Image(data="QUJD", media_type="image/jpeg")]),
+                               ir.Message("assistant", [ir.ToolCall("c1", "f", '{"x":1}')]),
+                               ir.Message("user", [ir.ToolResult("c1", [ir.Text("done")])])])
+    body = bedrock_converse.encode_request(req)
+    assert body["system"] == [{"text": "sys"}]
+    assert body["inferenceConfig"] == {"maxTokens": 10, "temperature": 0.5, "stopSequences": ["END"]}
+    assert body["toolConfig"]["toolChoice"] == {"tool": {"name": "f"}}
+    assert body["messages"][0]["content"][1] == {"image": {"format": "jpeg", "source": {"bytes": "QUJD"}}}
+    assert body["messages"][1]["content"][0]["toolUse"] == {"toolUseId": "c1", "name": "f", "input": {"x": 1}}
+    assert body["messages"][2]["content"][0]["toolResult"]["toolUseId"] == "c1"
+    structured = bedrock_converse.encode_request(ir.Request(model="m", messages=[ir.Message("user", [ir.Text("q")])],
+                                                            response_format=ir.ResponseFormat("json_schema",
+                                                                                              schema={"type": "object"})))
+    assert structured["toolConfig"]["toolChoice"] == {"tool": {"name": bedrock_converse.STRUCTURED_TOOL}}
+    answer = bedrock_converse.decode_response({"output": {"message": {"role": "assistant", "content": [
+        {"toolUse": {"toolUseId": "s", "name": bedrock_converse.STRUCTURED_TOOL, "input": {"k": "v"}}}]}},
+        "stopReason": "tool_use", "usage": {"inputTokens": 3, "outputTokens": 2}})
+    assert answer.text == '{"k": "v"}' and answer.finish == "stop" and answer.usage.output == 2
