@@ -8,6 +8,8 @@ assertion (RS256 signature by that key, ``iss`` a service-account address, ``aud
 
 - ``POST /v1/projects/{p}/locations/{loc}/publishers/google/models/{m}:generateContent`` and
   ``:streamGenerateContent`` (``?alt=sse``) answer as the Gemini emulator does;
+- ``.../publishers/google/models/imagen-*:predict`` (``instances[].prompt``, ``parameters.sampleCount``) returns
+  ``predictions`` with base64 PNGs (``bytesBase64Encoded``, ``mimeType``);
 - ``.../publishers/anthropic/models/{m}:rawPredict`` and ``:streamRawPredict`` answer as Anthropic's Messages
   API; the body must carry ``anthropic_version: vertex-2023-10-16`` and no ``model``.
 
@@ -21,6 +23,7 @@ import time
 
 from .app import route
 from .errors import ApiError, anthropic_error_body, error_response, gemini_error_body
+from .media import png
 from .protocols import anthropic as anthropic_protocol
 from .protocols import gemini as gemini_protocol
 from .wire import json_response
@@ -165,3 +168,21 @@ def _anthropic_predict(ctx, model, action):
     if action == "streamRawPredict" and not body.get("stream"):
         raise ApiError(400, "bad_request", "stream: streamRawPredict needs \"stream\": true")
     return anthropic_protocol.create_message(_WithBody(ctx, {**body, "model": model}))
+
+
+@route("POST", PREFIX + r"/google/models/(?P<model>imagen[^/:]*):predict", "vertex")
+def imagen_predict(ctx, project, location, model):
+    denied = _check_token(ctx, "gemini")
+    if denied:
+        return denied
+    body = ctx.json
+    instances = body.get("instances")
+    if not isinstance(instances, list) or not instances or not (instances[0] or {}).get("prompt"):
+        return error_response("gemini", 400, "bad_request", "instances[0].prompt is required")
+    count = int((body.get("parameters") or {}).get("sampleCount") or 1)
+    if not 1 <= count <= 4:
+        return error_response("gemini", 400, "bad_request", "sampleCount must be between 1 and 4")
+    image = base64.b64encode(png(2, 2)).decode()
+    ctx.note_reply({"images": count, "aspect_ratio": (body.get("parameters") or {}).get("aspectRatio")})
+    return json_response({"predictions": [{"bytesBase64Encoded": image, "mimeType": "image/png"}
+                                          for _ in range(count)]})

@@ -3,6 +3,8 @@
 Gemini models: ``{host}/v1/projects/{project}/locations/{region}/publishers/google/models/{model}:generateContent``
 (``:streamGenerateContent?alt=sse``), Gemini body. Claude models: ``.../publishers/anthropic/models/{model}:rawPredict``
 (``:streamRawPredict``), Anthropic body without ``model`` and with ``anthropic_version: vertex-2023-10-16``.
+Imagen models serve ``/v1/images/generations``: ``.../publishers/google/models/{model}:predict`` with
+``instances``/``parameters``, the predictions turned back into OpenAI's image list (``b64_json``).
 The host is ``{region}-aiplatform.googleapis.com``, or ``aiplatform.googleapis.com`` for the ``global`` location;
 a channel base URL replaces it.
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 
 from oneapi.relay.errors import RelayError
 from oneapi.relay.providers import Target, channel_config
@@ -30,8 +33,17 @@ _credentials: dict[str, object] = {}  # sha256 of the key JSON -> google.oauth2 
 _lock = threading.Lock()
 
 
+# OpenAI image sizes -> the aspect ratios Imagen takes.
+ASPECT_RATIOS = {"256x256": "1:1", "512x512": "1:1", "1024x1024": "1:1", "1792x1024": "16:9", "1024x1792": "9:16",
+                 "1536x1024": "4:3", "1024x1536": "3:4"}
+
+
 def is_claude(model: str) -> bool:
     return "claude" in (model or "").lower()
+
+
+def is_imagen(model: str) -> bool:
+    return (model or "").lower().startswith("imagen")
 
 
 def service_account_info(channel) -> dict:
@@ -85,6 +97,8 @@ def location_host(region: str) -> str:
 # ---- hooks ---------------------------------------------------------------------------------------------
 
 def body_format(model: str, mode: str) -> str | None:
+    if mode == "images" and is_imagen(model):
+        return "raw"
     if mode not in _CHAT_MODES:
         return None
     return "claude" if is_claude(model) else "gemini"
@@ -98,17 +112,44 @@ def target(channel, path: str, model: str, stream: bool) -> Target:
     host = (channel.base_url or "").strip().rstrip("/") or location_host(region)
     if is_claude(model):
         publisher, action = "anthropic", ("streamRawPredict" if stream else "rawPredict")
+    elif path.startswith("/v1/images/"):
+        publisher, action = "google", "predict"
     else:
         publisher, action = "google", ("streamGenerateContent?alt=sse" if stream else "generateContent")
     url = f"{host}/v1/projects/{project}/locations/{region}/publishers/{publisher}/models/{model}:{action}"
     return Target(url, {"Authorization": f"Bearer {access_token(info)}"}, "native")
 
 
+def _imagen_body(body: dict) -> dict:
+    parameters = {"sampleCount": int(body.get("n") or 1)}
+    ratio = ASPECT_RATIOS.get(str(body.get("size") or ""))
+    if ratio:
+        parameters["aspectRatio"] = ratio
+    return {"instances": [{"prompt": body.get("prompt") or ""}], "parameters": parameters}
+
+
 def prepare_body(channel, body: dict, model: str, stream: bool) -> bytes:
     body.pop("model", None)  # the model is part of the URL
+    if is_imagen(model) and "prompt" in body:
+        body = _imagen_body(body)
     if is_claude(model):
         body["anthropic_version"] = ANTHROPIC_VERSION
         body.pop("stream_options", None)
         if stream:
             body["stream"] = True
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def reframe(resp):
+    """Imagen predictions answered as OpenAI's image list; everything else untouched."""
+    if resp.status_code // 100 != 2 or not (resp.url or "").split("?")[0].endswith(":predict"):
+        return resp
+    try:
+        predictions = json.loads(resp.content).get("predictions") or []
+    except (ValueError, AttributeError):
+        return resp
+    data = [{"b64_json": p.get("bytesBase64Encoded", ""), "revised_prompt": p.get("prompt")} for p in predictions
+            if isinstance(p, dict) and p.get("bytesBase64Encoded")]
+    resp._content = json.dumps({"created": int(time.time()), "data": data}).encode()
+    resp.headers["Content-Type"] = "application/json"
+    return resp

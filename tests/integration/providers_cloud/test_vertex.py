@@ -137,3 +137,19 @@ def test_channel_test_endpoint(world, emu, channels):
                             headers={"Authorization": ROOT_ACCESS_TOKEN})
         assert resp.json()["success"] is True, resp.text
         assert "/publishers/" in emu.last_request()["path"]
+
+
+def test_imagen_generations(world, emu):
+    import base64
+    channel = world.vertex_channel("imagen-3.0-generate-002")
+    resp = world.post(channel, "/v1/images/generations", {"model": "imagen-3.0-generate-002", "prompt": "a red square",
+                                                          "n": 2, "size": "1792x1024"})
+    assert resp.status_code == 200, resp.text
+    images = resp.json()["data"]
+    assert len(images) == 2 and base64.b64decode(images[0]["b64_json"]).startswith(b"\x89PNG")
+    record = emu.last_request()
+    assert record["path"] == f"{PREFIX}/us-central1/publishers/google/models/imagen-3.0-generate-002:predict"
+    assert record["json"] == {"instances": [{"prompt": "a red square"}],
+                              "parameters": {"sampleCount": 2, "aspectRatio": "16:9"}}
+    quota = world.log_row(resp.headers["X-Oneapi-Request-Id"])[0]
+    assert quota > 0
