@@ -12,6 +12,7 @@ from oneapi import config as config_module
 from oneapi.config import Config
 
 __version__ = "0.1.0"
+OPTIONS_MAX_STALENESS_S = 10
 log = logging.getLogger(__name__)
 
 
@@ -69,7 +70,10 @@ def create_app(cfg: Config | None = None, *, background_jobs: bool = True) -> Fl
         # Load the encodings off the start-up path, so the first request does not pay ~0.5 s for them.
         import threading
         threading.Thread(target=tokenizer.preload, name="tokenizer-preload", daemon=True).start()
-        scheduler.every(cfg.sync_frequency, options.load, "options-sync")
+        # Options are one small table: re-read at least every 10 s, so a PUT /api/option/ served by one worker or
+        # instance reaches the others quickly without Redis (SYNC_FREQUENCY still bounds it when shorter).
+        scheduler.every(min(cfg.sync_frequency or OPTIONS_MAX_STALENESS_S, OPTIONS_MAX_STALENESS_S), options.load,
+                        "options-sync")
         from oneapi import jobs
         jobs.start(app, cfg)
     log.info("One API %s ready (database %s)", __version__, db.parse_dsn(cfg.sql_dsn, cfg.sqlite_path).describe())
