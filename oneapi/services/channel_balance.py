@@ -1,8 +1,8 @@
 """Reading a channel's remaining credit from its provider (the original's balance endpoints per type).
 
 Supported: OpenAI (1) and Custom (8) through the legacy dashboard billing endpoints, CloseAI (4), OpenAISB (5),
-AIProxy (10), API2GPT (12), AIGC2D (13), OpenRouter (20), DeepSeek (36) and SiliconFlow (44). The balance is
-stored in ``channels.balance`` (USD, or the provider's own unit) with ``balance_updated_time``.
+AIProxy (10), API2GPT (12), AIGC2D (13), OpenRouter (20), Moonshot (25), DeepSeek (36) and SiliconFlow (44). The
+balance is stored in ``channels.balance`` (USD, or the provider's own unit) with ``balance_updated_time``.
 """
 from __future__ import annotations
 
@@ -104,10 +104,18 @@ def _siliconflow(channel: Channel) -> float:
     return _number((data.get("data") or {}).get("totalBalance"), "余额")
 
 
+def _moonshot(channel: Channel) -> float:
+    """Moonshot's ``/v1/users/me/balance``: ``data.available_balance`` (CNY, cash plus vouchers)."""
+    data = _get(f"{_base(channel)}/v1/users/me/balance", _bearer(channel))
+    if data.get("code") not in (None, 0) or data.get("status") is False:
+        raise ServiceError("余额查询失败：" + str(data.get("error") or data.get("scode") or data.get("code")))
+    return _number((data.get("data") or {}).get("available_balance"), "余额")
+
+
 READERS: dict[int, Callable[[Channel], float]] = {
     1: _openai, 8: _openai, 4: _credit_grants("total_available"), 5: _openai_sb, 10: _aiproxy,
     12: _credit_grants("total_remaining"), 13: _credit_grants("total_available"), 20: _openrouter,
-    36: _deepseek, 44: _siliconflow,
+    36: _deepseek, 44: _siliconflow, 25: _moonshot,
 }
 
 

@@ -200,7 +200,7 @@ def test_channel(channel, model: str | None = None) -> tuple[bool, str, float]:
 
     from oneapi.models import Channel
     from oneapi.relay import prepare as prep
-    from oneapi.relay import upstream
+    from oneapi.relay import providers, upstream
     from oneapi.relay.errors import RelayError
     from oneapi.relay.formats import CODECS
     from oneapi.relay.formats.errors import decode_any
@@ -217,6 +217,7 @@ def test_channel(channel, model: str | None = None) -> tuple[bool, str, float]:
     try:
         prepared = prep.prepare(rr, channel, prep.mapped_model(channel, requested))
         resp = upstream.send("POST", prepared.url, headers=prepared.headers, data=prepared.data)
+        resp = providers.reframe(channel, resp)  # jobs that answer later (Replicate, Coze) followed to the end
         status = resp.status_code
         content = resp.content
         elapsed = time.time() - started
