@@ -25,6 +25,7 @@ from oneapi.relay.providers import bedrock_converse
 
 TYPES = {33}
 CODECS = {"converse": bedrock_converse}
+INLINE_IMAGES = True  # neither InvokeModel (Claude) nor Converse fetches image URLs
 ANTHROPIC_VERSION = "bedrock-2023-05-31"
 SIGNING_NAME = "bedrock"
 EVENT_STREAM = "application/vnd.amazon.eventstream"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 
+import pytest
+
 from oneapi.relay.formats import ir
 from oneapi.relay.providers import bedrock, bedrock_converse
 from oneapi.relay.streaming import SSESplitter, parse_event
@@ -153,3 +155,30 @@ def test_converse_request_encoding():
         {"toolUse": {"toolUseId": "s", "name": bedrock_converse.STRUCTURED_TOOL, "input": {"k": "v"}}}]}},
         "stopReason": "tool_use", "usage": {"inputTokens": 3, "outputTokens": 2}})
     assert answer.text == '{"k": "v"}' and answer.finish == "stop" and answer.usage.output == 2
+
+
+@pytest.mark.parametrize("model", ["nova-pro", "claude-3-haiku-20240307"])
+def test_converted_requests_get_remote_images_inlined(monkeypatch, model):
+    from oneapi.relay import prepare as prep
+    from oneapi.relay import user_content
+    from oneapi.relay.request import RelayRequest
+
+    fetched = []
+
+    def fake_inline(ir_request, policy=None):  # the real one refuses loopback and needs the network
+        for image in ir.iter_remote_images(ir_request):
+            fetched.append(image.url)
+            image.data, image.media_type = "UE5HREFUQQ==", "image/png"
+
+    monkeypatch.setattr(user_content, "inline_remote_images", fake_inline)
+    body = {"model": model, "max_tokens": 20, "messages": [{"role": "user", "content": [
+        {"type": "text", "text": "what is this"}, {"type": "image_url", "image_url": {"url": "https://x.test/a.png"}}]}]}
+    rr = RelayRequest(mode="chat", path="/v1/chat/completions", method="POST", raw=json.dumps(body).encode(),
+                      content_type="application/json", json=body, model=model)
+    channel = Channel(key="AKID|SECRET|us-east-1")
+    channel.system_prompt, channel.model_mapping, channel.id = "", "", 1
+    prepared = prep.prepare(rr, channel, model)
+    assert fetched == ["https://x.test/a.png"]
+    sent = json.loads(prepared.data)["messages"][0]["content"][1]
+    assert "UE5HREFUQQ==" in json.dumps(sent)
+    assert prepared.headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKID/")
