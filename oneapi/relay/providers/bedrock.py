@@ -29,7 +29,7 @@ INLINE_IMAGES = True  # neither InvokeModel (Claude) nor Converse fetches image 
 ANTHROPIC_VERSION = "bedrock-2023-05-31"
 SIGNING_NAME = "bedrock"
 EVENT_STREAM = "application/vnd.amazon.eventstream"
-_CHAT_MODES = {"chat", "claude", "responses"}
+_CHAT_MODES = {"chat", "claude", "responses", "gemini"}  # the relay modes with a conversion-hub format
 
 # Names clients use -> Bedrock model ids (as the original's table, plus the other families it serves).
 MODEL_IDS = {

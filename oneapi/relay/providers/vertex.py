@@ -27,7 +27,7 @@ TYPES = {42}
 ANTHROPIC_VERSION = "vertex-2023-10-16"
 DEFAULT_REGION = "us-central1"
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
-_CHAT_MODES = {"chat", "claude", "responses"}
+_CHAT_MODES = {"chat", "claude", "responses", "gemini"}  # the relay modes with a conversion-hub format
 
 _credentials: dict[str, object] = {}  # sha256 of the key JSON -> google.oauth2 service-account Credentials
 _lock = threading.Lock()

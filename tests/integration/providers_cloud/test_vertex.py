@@ -153,3 +153,21 @@ def test_imagen_generations(world, emu):
                               "parameters": {"sampleCount": 2, "aspectRatio": "16:9"}}
     quota = world.log_row(resp.headers["X-Oneapi-Request-Id"])[0]
     assert quota > 0
+
+
+def test_gemini_sdk_client_on_vertex_and_bedrock(world, emu, channels):
+    body = {"contents": [{"role": "user", "parts": [{"text": "gemini client"}]}]}
+    resp = world.post(channels["gemini"], f"/v1beta/models/{GEMINI}:generateContent", body)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["candidates"][0]["content"]["parts"][0]["text"] == "echo: gemini client"
+    record = emu.last_request()
+    assert record["path"].endswith(f"/publishers/google/models/{GEMINI}:generateContent")
+    assert "model" not in record["json"]
+
+    nova = world.bedrock_channel("nova-lite")
+    resp = world.post(nova, "/v1beta/models/nova-lite:streamGenerateContent?alt=sse", body, stream=True)
+    assert resp.status_code == 200, resp.text
+    texts = [part.get("text", "") for _, data in sse_events(resp)
+             for part in json.loads(data)["candidates"][0]["content"]["parts"]]
+    assert "".join(texts) == "echo: gemini client"
+    assert emu.last_request()["path"] == "/model/us.amazon.nova-lite-v1:0/converse-stream"
