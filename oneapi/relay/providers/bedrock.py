@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from oneapi.relay.errors import RelayError
 from oneapi.relay.providers import Target, channel_config
 from oneapi.relay.providers import bedrock_converse
 
@@ -167,6 +168,9 @@ def sign(channel, method: str, url: str, headers: dict, body: bytes) -> dict:
     from botocore.credentials import Credentials as AwsCredentials
 
     creds = credentials(channel)
+    if not creds.access_key or not creds.secret_key:
+        raise RelayError(401, "Bedrock channel needs config ak/sk/region or the key ak|sk|region", "one_api_error",
+                         "invalid_aws_credentials")
     request = AWSRequest(method=method, url=url, data=body, headers=headers)
     SigV4Auth(AwsCredentials(creds.access_key, creds.secret_key, creds.session_token), SIGNING_NAME,
               creds.region).add_auth(request)

@@ -182,3 +182,10 @@ def test_converted_requests_get_remote_images_inlined(monkeypatch, model):
     sent = json.loads(prepared.data)["messages"][0]["content"][1]
     assert "UE5HREFUQQ==" in json.dumps(sent)
     assert prepared.headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKID/")
+
+
+def test_missing_credentials_are_refused_before_any_call():
+    from oneapi.relay.errors import RelayError
+    with pytest.raises(RelayError) as caught:
+        bedrock.sign(Channel(key="only-one-part"), "POST", "https://h/model/m/converse", {}, b"{}")
+    assert caught.value.status == 401
