@@ -15,6 +15,8 @@ from urllib3.filepost import encode_multipart_formdata
 from oneapi import config
 from oneapi.relay import providers, responses_state, user_content
 from oneapi.relay.errors import RelayError
+from oneapi.relay.providers import gemini_images
+from oneapi.relay.providers.openai_compatible import drop_refused_fields
 from oneapi.relay.providers.openai_compatible import (adapt_reasoning_params, downgrade_json_schema,
                                                      prefers_responses)
 from oneapi.relay.request import RelayRequest
@@ -87,6 +89,8 @@ def provider_format(rr: RelayRequest, channel, model: str = "") -> str:
         return native_fmt
     fmt = rr.client_format
     if fmt is None:  # embeddings, images, audio, moderations, rerank, completions: OpenAI protocol only
+        if protocol == "gemini" and rr.mode == "images":  # Gemini image models (providers/gemini_images.py)
+            return "raw"
         if protocol != "openai":
             raise RelayError(400, f"{rr.path.split('?')[0]} is not supported by channel type {channel.type}",
                              "invalid_request_error", "unsupported_endpoint")
@@ -145,6 +149,8 @@ def _tweak_json(rr: RelayRequest, channel, model: str, fmt: str) -> tuple[bytes,
     if fmt in ("chat", "responses", "completions") and providers.protocol_of(channel.type) == "openai":
         changed |= adapt_reasoning_params(body, "responses" if fmt == "responses" else "chat", model)
         changed |= fmt == "chat" and _json_object_only(channel) and downgrade_json_schema(body)
+    if providers.protocol_of(channel.type) == "openai":
+        changed |= drop_refused_fields(body, rr.mode, channel.type)  # xAI images: no size/quality/style
     if not changed:
         return rr.raw, False
     return orjson.dumps(body), bool(prompt)
@@ -178,6 +184,8 @@ def _prepare(rr: RelayRequest, channel, model: str) -> Prepared:
             headers["Content-Type"] = ctype
             return Prepared(target.url, headers, data, "raw", None, upstream_stream=stream)
         data, reset = _tweak_json(rr, channel, model, "chat" if rr.mode == "chat" else rr.mode)
+        if rr.mode == "images" and providers.protocol_of(channel.type) == "gemini":
+            target.url, data = f"{target.url}#{gemini_images.MARKER}", gemini_images.encode(data)
         if rr.raw:
             headers["Content-Type"] = rr.content_type or "application/json"
         return Prepared(target.url, headers, data, "raw", None, system_prompt_reset=reset, upstream_stream=stream)
@@ -205,8 +213,7 @@ def _prepare(rr: RelayRequest, channel, model: str) -> Prepared:
         reset = True
     if not ir_req.max_tokens and fmt == "claude":
         ir_req.max_tokens = config.settings.default_max_token
-    # Gemini and some native adaptors (Bedrock) cannot fetch image URLs: the gateway downloads them, vetted
-    if fmt == "gemini" or getattr(providers.native_adaptor(channel.type), "INLINE_IMAGES", False):
+    if fmt == "gemini":  # Gemini cannot fetch image URLs: the gateway downloads them, vetted
         user_content.inline_remote_images(ir_req)
     body = _codec(fmt).encode_request(ir_req)
     if fmt in ("chat", "responses"):

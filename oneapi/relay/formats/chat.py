@@ -223,6 +223,9 @@ def _assistant_message(parts: list, *, for_client: bool) -> dict:
     redacted = [p for p in parts if isinstance(p, ir.Thinking) and p.redacted]
     if redacted and for_client:
         msg["redacted_thinking"] = [ir.tag_signature(p.origin, p.redacted, NATIVE) for p in redacted]
+    images = [p for p in parts if isinstance(p, ir.Image)]
+    if images and for_client:  # images the model made (Gemini image models), where OpenRouter puts them
+        msg["images"] = [{"type": "image_url", "image_url": {"url": p.data_url}} for p in images]
     calls = [_encode_tool_call(p) for p in parts if isinstance(p, ir.ToolCall)]
     if calls:
         msg["tool_calls"] = calls

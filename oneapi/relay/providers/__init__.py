@@ -15,7 +15,6 @@ Native adaptors (cloud platforms and other providers with their own API) are mod
 and optionally:
 
 - ``CODECS``: extra codecs ``{name: module}`` added to ``relay.formats.CODECS`` (e.g. Bedrock's "converse");
-- ``INLINE_IMAGES = True``: the provider cannot fetch image URLs, so converted requests get them downloaded;
 - ``prepare_body(channel, body: dict, model, stream) -> bytes``: last edits of the encoded JSON body (model moved
   into the URL, a version field added, ...);
 - ``sign(channel, method, url, headers, body: bytes) -> dict``: headers after request signing (SigV4, ...);
@@ -98,6 +97,9 @@ def reframe(channel, resp):
     """The upstream response with its stream re-framed as SSE when the channel's adaptor needs it."""
     module = native_adaptor(channel.type)
     hook = getattr(module, "reframe", None)
+    if hook is None and channel.type in gemini.TYPES:  # an image generation's answer (providers/gemini_images.py)
+        from oneapi.relay.providers import gemini_images
+        hook = gemini_images.reframe
     return hook(resp) if hook else resp
 
 

@@ -1,4 +1,5 @@
 """Protocol modules; importing each registers its routes on the emulator app."""
+from . import gemini_images  # noqa: F401  (before gemini: image model names)
 from . import gemini  # noqa: F401  (before OpenAI: /v1/models/x:generateContent)
 from . import openai_chat  # noqa: F401
 from . import openai_responses  # noqa: F401

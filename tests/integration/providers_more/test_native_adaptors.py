@@ -203,3 +203,22 @@ def test_coze_bad_token_is_a_401_error(world):
     resp = world.post(cid, "/v1/chat/completions", {"model": "bot-1", "messages": [{"role": "user", "content": "x"}]})
     assert resp.status_code == 401
     assert "4100" in resp.json()["error"]["message"]
+
+
+# ---- xAI images ----------------------------------------------------------------------------------------------
+
+def test_xai_image_drops_fields_xai_refuses_and_bills_per_image(world):
+    configs = json.dumps({"grok-2-image": {"image": {"price_per_image_usd": 0.07}}})
+    cid = world.create_channel(45, "grok-2-image,grok-3", key="xai-test", base_url=world.emu.url)
+    world.admin("PUT", "/api/channel/", {"id": cid, "model_configs": configs})
+    world.emu.clear()
+    resp = world.post(cid, "/v1/images/generations", {"model": "grok-2-image", "prompt": "a lighthouse", "n": 2,
+                                                      "size": "1024x1024", "quality": "hd", "style": "vivid"})
+    assert resp.status_code == 200, resp.text
+    assert len(resp.json()["data"]) == 2
+    sent = world.emu.last_request("/v1/images/generations")["json"]
+    assert sent == {"model": "grok-2-image", "prompt": "a lighthouse", "n": 2}
+    quota, *_ = world.log_row(resp.headers["X-Oneapi-Request-Id"])
+    assert quota == 2 * 0.07 * 500000
+    chat = world.post(cid, "/v1/chat/completions", {"model": "grok-3", "messages": [{"role": "user", "content": "yo"}]})
+    assert chat.status_code == 200 and chat.json()["choices"][0]["message"]["content"] == "echo: yo"
