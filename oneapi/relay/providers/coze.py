@@ -1,4 +1,5 @@
-"""Coze (channel type 34): bots through the v3 chat API with a personal access token.
+"""Coze (channel type 34): bots through the v3 chat API, with a personal access token or, when the channel key is
+an OAuth app's JSON credentials, an access token obtained with a signed JWT (``coze_oauth``).
 
 The model name is the bot: ``bot-<bot_id>`` (as the original) or the bare id; the channel config's ``user_id``
 identifies the conversation's user (default ``"oneapi"``). ``POST {base}/v3/chat`` with ``additional_messages``
@@ -110,7 +111,10 @@ def _base(channel) -> str:
 
 def target(channel, path: str, model: str, stream: bool):
     from oneapi.relay.providers import Target
-    return Target(f"{_base(channel)}/v3/chat", {"Authorization": f"Bearer {channel.key or ''}"}, "native")
+    from oneapi.relay.providers import coze_oauth
+    key = (channel.key or "").strip()
+    token = coze_oauth.access_token(key, _base(channel)) if coze_oauth.is_app_credentials(key) else key
+    return Target(f"{_base(channel)}/v3/chat", {"Authorization": f"Bearer {token}"}, "native")
 
 
 def prepare_body(channel, body: dict, model: str, stream: bool) -> bytes:

@@ -102,3 +102,45 @@ def message_list(ctx):
         {**base, "id": "m1", "type": "answer", "content": chat["_text"]},
         {**base, "id": "m2", "type": "verbose", "content": '{"msg_type":"generate_answer_finish"}'},
         {**base, "id": "m3", "type": "follow_up", "content": "Anything else?"}]})
+
+
+# ---- OAuth JWT apps ------------------------------------------------------------------------------------------
+
+PUBLIC_KEYS = {}  # public key id -> PEM; a test registers its app's key here (the emulator runs in-process)
+ISSUED = {}       # access token -> client id
+
+
+def _b64url(part):
+    import base64
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+@route("POST", r"/api/permission/oauth2/token", "coze")
+def oauth_token(ctx):
+    import json
+    import time
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    value = ctx.request.headers.get("authorization", "")
+    parts = value[7:].split(".") if value.lower().startswith("bearer ") else []
+    body = ctx.json
+    if len(parts) != 3 or body.get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer":
+        return json_response({"error": "invalid_request", "error_message": "a JWT bearer grant is required"}, 400)
+    header, claims = json.loads(_b64url(parts[0])), json.loads(_b64url(parts[1]))
+    pem = PUBLIC_KEYS.get(header.get("kid"))
+    if header.get("alg") != "RS256" or pem is None:
+        return json_response({"error": "invalid_client", "error_message": "unknown public key id"}, 401)
+    try:
+        serialization.load_pem_public_key(pem.encode()).verify(
+            _b64url(parts[2]), f"{parts[0]}.{parts[1]}".encode(), padding.PKCS1v15(), hashes.SHA256())
+    except Exception:
+        return json_response({"error": "invalid_client", "error_message": "JWT signature does not verify"}, 401)
+    if claims.get("aud") != ctx.request.host.split(":")[0] or claims.get("exp", 0) < time.time() or not claims.get("jti"):
+        return json_response({"error": "invalid_client", "error_message": "bad JWT claims"}, 401)
+    token = "czs_" + ctx.new_id("tok", "")
+    ISSUED[token] = claims.get("iss")
+    ctx.note_reply({"client_id": claims.get("iss"), "token": token})
+    return json_response({"access_token": token, "expires_in": int(time.time()) + body.get("duration_seconds", 900),
+                          "token_type": "Bearer"})

@@ -222,3 +222,42 @@ def test_xai_image_drops_fields_xai_refuses_and_bills_per_image(world):
     assert quota == 2 * 0.07 * 500000
     chat = world.post(cid, "/v1/chat/completions", {"model": "grok-3", "messages": [{"role": "user", "content": "yo"}]})
     assert chat.status_code == 200 and chat.json()["choices"][0]["message"]["content"] == "echo: yo"
+
+
+def test_coze_oauth_app_key_is_traded_for_an_access_token_once(world):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from tests.emulator.protocols import coze as emulated_coze
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    emulated_coze.PUBLIC_KEYS["kid-1"] = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    app_key = json.dumps({"client_type": "jwt", "client_id": "app-42", "public_key_id": "kid-1",
+                          "private_key": private.private_bytes(serialization.Encoding.PEM,
+                                                               serialization.PrivateFormat.PKCS8,
+                                                               serialization.NoEncryption()).decode()})
+    cid = world.create_channel(34, "bot-9", key=app_key, base_url=world.emu.url)
+    world.emu.clear()
+    for _ in range(2):
+        resp = world.post(cid, "/v1/chat/completions", {"model": "bot-9", "stream": True,
+                                                        "messages": [{"role": "user", "content": "via oauth"}]},
+                          stream=True)
+        assert resp.status_code == 200
+        assert _text(_chunks(resp)) == "echo: via oauth"
+    exchanges = world.emu.requests("/api/permission/oauth2/token")
+    assert len(exchanges) == 1 and exchanges[0]["reply"]["client_id"] == "app-42"
+    token = exchanges[0]["reply"]["token"]
+    assert [r["headers"]["authorization"] for r in world.emu.requests("/v3/chat")] == [f"Bearer {token}"] * 2
+
+
+def test_coze_oauth_with_an_unknown_key_is_refused(world):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    app_key = json.dumps({"client_id": "app-43", "public_key_id": "never-registered",
+                          "private_key": private.private_bytes(serialization.Encoding.PEM,
+                                                               serialization.PrivateFormat.PKCS8,
+                                                               serialization.NoEncryption()).decode()})
+    cid = world.create_channel(34, "bot-9", key=app_key, base_url=world.emu.url)
+    resp = world.post(cid, "/v1/chat/completions", {"model": "bot-9", "messages": [{"role": "user", "content": "x"}]})
+    assert resp.status_code == 401 and "unknown public key id" in resp.json()["error"]["message"]
