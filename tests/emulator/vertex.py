@@ -8,6 +8,9 @@ assertion (RS256 signature by that key, ``iss`` a service-account address, ``aud
 
 - ``POST /v1/projects/{p}/locations/{loc}/publishers/google/models/{m}:generateContent`` and
   ``:streamGenerateContent`` (``?alt=sse``) answer as the Gemini emulator does;
+- ``.../publishers/google/models/*embedding*:predict`` (``instances[].content``) returns ``predictions`` with
+  ``embeddings.values`` and ``embeddings.statistics.token_count`` (one token per word);
+- ``.../endpoints/openapi/chat/completions`` (partner models, ``publisher/model``) answers as OpenAI Chat;
 - ``.../publishers/google/models/imagen-*:predict`` (``instances[].prompt``, ``parameters.sampleCount``) returns
   ``predictions`` with base64 PNGs (``bytesBase64Encoded``, ``mimeType``);
 - ``.../publishers/anthropic/models/{m}:rawPredict`` and ``:streamRawPredict`` answer as Anthropic's Messages
@@ -24,6 +27,9 @@ import time
 from .app import route
 from .errors import ApiError, anthropic_error_body, error_response, gemini_error_body
 from .media import png
+from .protocols import openai_chat
+from .tokens import count_words
+from .vectors import embedding_for
 from .protocols import anthropic as anthropic_protocol
 from .protocols import gemini as gemini_protocol
 from .wire import json_response
@@ -186,3 +192,31 @@ def imagen_predict(ctx, project, location, model):
     ctx.note_reply({"images": count, "aspect_ratio": (body.get("parameters") or {}).get("aspectRatio")})
     return json_response({"predictions": [{"bytesBase64Encoded": image, "mimeType": "image/png"}
                                           for _ in range(count)]})
+
+
+@route("POST", PREFIX + r"/google/models/(?P<model>[^/:]*embedding[^/:]*):predict", "vertex")
+def embedding_predict(ctx, project, location, model):
+    denied = _check_token(ctx, "gemini")
+    if denied:
+        return denied
+    body = ctx.json
+    instances = body.get("instances")
+    if not isinstance(instances, list) or not instances or not all((i or {}).get("content") for i in instances):
+        return error_response("gemini", 400, "bad_request", "instances[].content is required")
+    size = (body.get("parameters") or {}).get("outputDimensionality")
+    predictions = [{"embeddings": {"values": embedding_for(i["content"], size), "statistics": {
+        "token_count": count_words(i["content"]), "truncated": False}}} for i in instances]
+    ctx.note_reply({"input_tokens": sum(count_words(i["content"]) for i in instances), "output_tokens": 0})
+    return json_response({"predictions": predictions, "metadata": {"billableCharacterCount": 1}})
+
+
+@route("POST", r"/v1/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/endpoints/openapi/chat/completions",
+       "vertex")
+def openapi_chat(ctx, project, location):
+    denied = _check_token(ctx, "openai")
+    if denied:
+        return denied
+    model = ctx.json.get("model") or ""
+    if "/" not in model:
+        return error_response("openai", 400, "bad_request", f"model must be publisher/model, got {model!r}")
+    return openai_chat.handle_chat(ctx, ctx.json)

@@ -3,6 +3,9 @@
 Gemini models: ``{host}/v1/projects/{project}/locations/{region}/publishers/google/models/{model}:generateContent``
 (``:streamGenerateContent?alt=sse``), Gemini body. Claude models: ``.../publishers/anthropic/models/{model}:rawPredict``
 (``:streamRawPredict``), Anthropic body without ``model`` and with ``anthropic_version: vertex-2023-10-16``.
+Partner models named ``publisher/model`` (``meta/llama-3.3-70b-instruct-maas``, ``deepseek-ai/...``, ``qwen/...``)
+go to Vertex's OpenAI-compatible ``.../endpoints/openapi/chat/completions`` with a Chat body. Embedding models
+(``text-embedding-*``, ``gemini-embedding-*``) serve ``/v1/embeddings`` through ``:predict``.
 Imagen models serve ``/v1/images/generations``: ``.../publishers/google/models/{model}:predict`` with
 ``instances``/``parameters``, the predictions turned back into OpenAI's image list (``b64_json``).
 The host is ``{region}-aiplatform.googleapis.com``, or ``aiplatform.googleapis.com`` for the ``global`` location;
@@ -44,6 +47,15 @@ def is_claude(model: str) -> bool:
 
 def is_imagen(model: str) -> bool:
     return (model or "").lower().startswith("imagen")
+
+
+def is_openapi(model: str) -> bool:
+    """Partner (MaaS) models, named publisher/model, served on the OpenAI-compatible endpoint."""
+    return "/" in (model or "")
+
+
+def is_embedding(model: str) -> bool:
+    return "embedding" in (model or "").lower()
 
 
 def service_account_info(channel) -> dict:
@@ -97,10 +109,12 @@ def location_host(region: str) -> str:
 # ---- hooks ---------------------------------------------------------------------------------------------
 
 def body_format(model: str, mode: str) -> str | None:
-    if mode == "images" and is_imagen(model):
+    if (mode == "images" and is_imagen(model)) or (mode == "embeddings" and is_embedding(model)):
         return "raw"
     if mode not in _CHAT_MODES:
         return None
+    if is_openapi(model):
+        return "chat"
     return "claude" if is_claude(model) else "gemini"
 
 
@@ -110,14 +124,18 @@ def target(channel, path: str, model: str, stream: bool) -> Target:
     region = (cfg.get("region") or DEFAULT_REGION).strip()
     project = (cfg.get("vertex_ai_project_id") or info.get("project_id") or "").strip()
     host = (channel.base_url or "").strip().rstrip("/") or location_host(region)
+    headers = {"Authorization": f"Bearer {access_token(info)}"}
+    if is_openapi(model):
+        return Target(f"{host}/v1/projects/{project}/locations/{region}/endpoints/openapi/chat/completions",
+                      headers, "native")
     if is_claude(model):
         publisher, action = "anthropic", ("streamRawPredict" if stream else "rawPredict")
-    elif path.startswith("/v1/images/"):
+    elif path.startswith(("/v1/images/", "/v1/embeddings")):
         publisher, action = "google", "predict"
     else:
         publisher, action = "google", ("streamGenerateContent?alt=sse" if stream else "generateContent")
     url = f"{host}/v1/projects/{project}/locations/{region}/publishers/{publisher}/models/{model}:{action}"
-    return Target(url, {"Authorization": f"Bearer {access_token(info)}"}, "native")
+    return Target(url, headers, "native")
 
 
 def _imagen_body(body: dict) -> dict:
@@ -128,10 +146,23 @@ def _imagen_body(body: dict) -> dict:
     return {"instances": [{"prompt": body.get("prompt") or ""}], "parameters": parameters}
 
 
+def _embedding_body(body: dict) -> dict:
+    texts = body.get("input")
+    texts = [texts] if isinstance(texts, str) else [str(t) for t in texts or []]
+    out: dict = {"instances": [{"content": text} for text in texts]}
+    if body.get("dimensions"):
+        out["parameters"] = {"outputDimensionality": int(body["dimensions"])}
+    return out
+
+
 def prepare_body(channel, body: dict, model: str, stream: bool) -> bytes:
+    if is_openapi(model):  # the OpenAI-compatible endpoint reads the model from the body
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     body.pop("model", None)  # the model is part of the URL
     if is_imagen(model) and "prompt" in body:
         body = _imagen_body(body)
+    elif is_embedding(model) and "input" in body:
+        body = _embedding_body(body)
     if is_claude(model):
         body["anthropic_version"] = ANTHROPIC_VERSION
         body.pop("stream_options", None)
@@ -140,16 +171,31 @@ def prepare_body(channel, body: dict, model: str, stream: bool) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def _openai_embeddings(predictions: list, model: str) -> dict:
+    data, tokens = [], 0
+    for index, prediction in enumerate(predictions):
+        embedding = prediction.get("embeddings") or {}
+        tokens += int((embedding.get("statistics") or {}).get("token_count") or 0)
+        data.append({"object": "embedding", "index": index, "embedding": embedding.get("values") or []})
+    return {"object": "list", "data": data, "model": model,
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
+
+
 def reframe(resp):
-    """Imagen predictions answered as OpenAI's image list; everything else untouched."""
-    if resp.status_code // 100 != 2 or not (resp.url or "").split("?")[0].endswith(":predict"):
+    """Imagen and embedding predictions answered in OpenAI's shapes; everything else untouched."""
+    url = (resp.url or "").split("?")[0]
+    if resp.status_code // 100 != 2 or not url.endswith(":predict"):
         return resp
     try:
-        predictions = json.loads(resp.content).get("predictions") or []
+        predictions = [p for p in json.loads(resp.content).get("predictions") or [] if isinstance(p, dict)]
     except (ValueError, AttributeError):
         return resp
-    data = [{"b64_json": p.get("bytesBase64Encoded", ""), "revised_prompt": p.get("prompt")} for p in predictions
-            if isinstance(p, dict) and p.get("bytesBase64Encoded")]
-    resp._content = json.dumps({"created": int(time.time()), "data": data}).encode()
+    if predictions and "embeddings" in predictions[0]:
+        answer = _openai_embeddings(predictions, url.rsplit("/", 1)[-1].removesuffix(":predict"))
+    else:
+        answer = {"created": int(time.time()), "data": [
+            {"b64_json": p.get("bytesBase64Encoded", ""), "revised_prompt": p.get("prompt")} for p in predictions
+            if p.get("bytesBase64Encoded")]}
+    resp._content = json.dumps(answer).encode()
     resp.headers["Content-Type"] = "application/json"
     return resp

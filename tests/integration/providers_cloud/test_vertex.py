@@ -171,3 +171,37 @@ def test_gemini_sdk_client_on_vertex_and_bedrock(world, emu, channels):
              for part in json.loads(data)["candidates"][0]["content"]["parts"]]
     assert "".join(texts) == "echo: gemini client"
     assert emu.last_request()["path"] == "/model/us.amazon.nova-lite-v1:0/converse-stream"
+
+
+def test_partner_model_on_the_openai_compatible_endpoint(world, emu):
+    model = "meta/llama-3.3-70b-instruct-maas"
+    channel = world.vertex_channel(model)
+    resp = world.post(channel, "/v1/chat/completions", {"model": model, "messages": [
+        {"role": "user", "content": "hello llama"}]})
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["choices"][0]["message"]["content"] == "echo: hello llama"
+    record = emu.last_request()
+    assert record["path"] == f"{PREFIX}/us-central1/endpoints/openapi/chat/completions"
+    assert record["json"]["model"] == model
+    resp = world.post(channel, "/v1/messages", {"model": model, "max_tokens": 30, "stream": True, "messages": [
+        {"role": "user", "content": "claude client to llama"}]}, stream=True)
+    text = "".join(json.loads(data)["delta"].get("text", "") for name, data in sse_events(resp)
+                   if name == "content_block_delta")
+    assert text == "echo: claude client to llama"
+
+
+def test_embeddings_through_predict(world, emu):
+    model = "text-embedding-005"
+    channel = world.vertex_channel(model)
+    resp = world.post(channel, "/v1/embeddings", {"model": model, "input": ["one two three", "four"],
+                                                  "dimensions": 8})
+    assert resp.status_code == 200, resp.text
+    answer = resp.json()
+    assert [len(d["embedding"]) for d in answer["data"]] == [8, 8] and answer["data"][1]["index"] == 1
+    assert answer["usage"]["prompt_tokens"] == 4
+    record = emu.last_request()
+    assert record["path"] == f"{PREFIX}/us-central1/publishers/google/models/{model}:predict"
+    assert record["json"] == {"instances": [{"content": "one two three"}, {"content": "four"}],
+                              "parameters": {"outputDimensionality": 8}}
+    quota, prompt, completion, *_ = world.log_row(resp.headers["X-Oneapi-Request-Id"])
+    assert (prompt, completion) == (4, 0)
