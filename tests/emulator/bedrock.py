@@ -7,7 +7,8 @@ binary ``application/vnd.amazon.eventstream`` framing (prelude, headers, payload
 chunks carry the Anthropic stream event base64-encoded in ``bytes``; ConverseStream sends messageStart,
 contentBlockStart/Delta/Stop, messageStop and metadata. The Claude body must have
 ``anthropic_version: bedrock-2023-05-31`` and no ``model``/``stream`` keys, as Bedrock demands.
-Scenario ``streamerror`` sends a modelStreamErrorException frame half-way.
+InvokeModel also embeds: Titan (``inputText`` -> ``embedding``, ``inputTextTokenCount``) and Cohere Embed
+(``texts``, ``input_type`` -> ``embeddings``). Scenario ``streamerror`` sends a modelStreamErrorException frame half-way.
 """
 import base64
 import hashlib
@@ -24,6 +25,8 @@ from .app import route
 from .behaviour import Prompt, Tool, decide
 from .errors import ApiError
 from .protocols import anthropic as anthropic_protocol
+from .tokens import count_words
+from .vectors import embedding_for
 from .wire import paced, split_pieces
 
 ACCESS_KEY = "AKIAEMULATOR00000001"
@@ -175,8 +178,30 @@ class _WithBody:
         return getattr(self._ctx, name)
 
 
+def _embed(ctx, model_id):
+    body = ctx.json
+    if "titan-embed" in model_id:
+        text = body.get("inputText")
+        if not isinstance(text, str) or not text or set(body) - {"inputText", "dimensions", "normalize",
+                                                                   "embeddingTypes"}:
+            raise AwsError(400, "ValidationException", "Malformed input request: expected inputText (string) "
+                           "and optional dimensions, normalize, embeddingTypes.")
+        tokens = count_words(text)
+        ctx.note_reply({"input_tokens": tokens, "output_tokens": 0})
+        return Response(json.dumps({"embedding": embedding_for(text, body.get("dimensions") or 1024),
+                                    "inputTextTokenCount": tokens}), mimetype="application/json")
+    texts = body.get("texts")
+    if not isinstance(texts, list) or not texts or not body.get("input_type"):
+        raise AwsError(400, "ValidationException", "Malformed input request: texts and input_type are required.")
+    ctx.note_reply({"input_tokens": sum(count_words(t) for t in texts), "output_tokens": 0})
+    return Response(json.dumps({"id": ctx.new_id("emb", "-"), "response_type": "embeddings_floats", "texts": texts,
+                                "embeddings": [embedding_for(t, 1024) for t in texts]}), mimetype="application/json")
+
+
 def _invoke(ctx, model_id, stream):
     body = ctx.json
+    if "embed" in model_id and not stream:
+        return _embed(ctx, model_id)
     if "anthropic" not in model_id and not model_id.startswith("arn:"):  # an ARN may name a Claude profile
         raise AwsError(400, "ValidationException", f"The emulator serves InvokeModel for Claude only ({model_id}).")
     for key in ("model", "stream"):

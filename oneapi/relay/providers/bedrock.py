@@ -5,6 +5,8 @@ Claude models go through InvokeModel / InvokeModelWithResponseStream with an Ant
 Mistral, Cohere, DeepSeek, Amazon Nova, gpt-oss, ...) through Converse / ConverseStream (codec
 ``bedrock_converse``). Requests are signed with SigV4 by botocore, imported on first use so workers that never
 call Bedrock do not load it. Streams come back in AWS's binary event-stream framing and are re-framed as SSE.
+Embeddings (``/v1/embeddings``) use InvokeModel with Titan (one input per call) or Cohere Embed bodies, answered
+as OpenAI's list.
 
 Credentials: channel config ``ak``, ``sk``, ``region`` (and optional ``session_token``), or the key as
 ``ak|sk|region`` (the original's form). The model id is, in order: the channel's ``inference_profile_arn_map``
@@ -18,7 +20,7 @@ import base64
 import json
 import re
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from oneapi.relay.errors import RelayError
 from oneapi.relay.providers import Target, channel_config
@@ -64,6 +66,9 @@ MODEL_IDS = {
     "nova-pro": "amazon.nova-pro-v1:0",
     "gpt-oss-20b": "openai.gpt-oss-20b-1:0",
     "gpt-oss-120b": "openai.gpt-oss-120b-1:0",
+    "titan-embed-text-v2": "amazon.titan-embed-text-v2:0",
+    "cohere-embed-english-v3": "cohere.embed-english-v3",
+    "cohere-embed-multilingual-v3": "cohere.embed-multilingual-v3",
 }
 # Served on demand in the base id only; every newer Claude (and DeepSeek R1) needs an inference profile.
 _ON_DEMAND = {"anthropic.claude-instant-v1", "anthropic.claude-v2", "anthropic.claude-v2:1",
@@ -94,6 +99,10 @@ def credentials(channel) -> Credentials:
 
 def is_claude(model: str) -> bool:
     return "claude" in (model or "").lower()
+
+
+def is_embedding(model: str) -> bool:
+    return "embed" in (model or "").lower()
 
 
 def geography(region: str) -> str | None:
@@ -136,6 +145,8 @@ def endpoint(channel, region: str) -> str:
 # ---- hooks ---------------------------------------------------------------------------------------------
 
 def body_format(model: str, mode: str) -> str | None:
+    if mode == "embeddings" and is_embedding(model):
+        return "raw"
     if mode not in _CHAT_MODES:
         return None
     return "claude" if is_claude(model) else "converse"
@@ -144,7 +155,9 @@ def body_format(model: str, mode: str) -> str | None:
 def target(channel, path: str, model: str, stream: bool) -> Target:
     creds = credentials(channel)
     resolved = quote(model_id(channel, model, creds.region), safe="")  # ':' and an ARN's '/' are escaped
-    if is_claude(model):
+    if is_embedding(model):
+        action = "invoke"
+    elif is_claude(model):
         action = "invoke-with-response-stream" if stream else "invoke"
     else:
         action = "converse-stream" if stream else "converse"
@@ -152,7 +165,23 @@ def target(channel, path: str, model: str, stream: bool) -> Target:
     return Target(f"{endpoint(channel, creds.region)}/model/{resolved}/{action}", headers, "native")
 
 
+def _embedding_body(body: dict, model: str) -> dict:
+    texts = body.get("input")
+    texts = [texts] if isinstance(texts, str) else [str(t) for t in texts or []]
+    if "cohere" in model.lower():
+        return {"texts": texts, "input_type": "search_document"}
+    if len(texts) != 1:  # Titan embeds one text per call
+        raise RelayError(400, "Bedrock Titan embeddings take one input per request", "invalid_request_error",
+                         "unsupported_input")
+    out: dict = {"inputText": texts[0]}
+    if body.get("dimensions"):
+        out["dimensions"] = int(body["dimensions"])
+    return out
+
+
 def prepare_body(channel, body: dict, model: str, stream: bool) -> bytes:
+    if is_embedding(model) and "input" in body:
+        body = _embedding_body(body, model)
     body.pop("model", None)
     body.pop("stream", None)
     if is_claude(model):
@@ -177,7 +206,27 @@ def sign(channel, method: str, url: str, headers: dict, body: bytes) -> dict:
     return dict(request.headers.items())
 
 
+def _openai_embeddings(answer: dict, model: str) -> dict:
+    if "embedding" in answer:  # Titan: one vector and its token count
+        vectors, tokens = [answer["embedding"]], int(answer.get("inputTextTokenCount") or 0)
+    else:  # Cohere Embed: a vector per text, no count
+        vectors, tokens = answer.get("embeddings") or [], 0
+    out = {"object": "list", "model": model,
+           "data": [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)]}
+    if tokens:
+        out["usage"] = {"prompt_tokens": tokens, "total_tokens": tokens}
+    return out
+
+
 def reframe(resp):
+    path = (resp.url or "").split("?")[0]
+    if resp.status_code // 100 == 2 and path.endswith("/invoke") and is_embedding(path.rsplit("/", 2)[-2]):
+        try:
+            answer = json.loads(resp.content)
+        except ValueError:
+            return resp
+        resp._content = json.dumps(_openai_embeddings(answer, unquote(path.rsplit("/", 2)[-2]))).encode()
+        return resp
     if not resp.headers.get("Content-Type", "").startswith(EVENT_STREAM):
         return resp
     resp.raw = EventStreamAsSSE(resp.raw, claude="/invoke-with-response-stream" in (resp.url or ""))

@@ -194,3 +194,22 @@ def test_exception_mid_stream_reaches_the_client_as_an_error(world, emu, model):
     assert "error" in chunks[-1], chunks[-1]
     record = emu.last_request()
     assert record["path"].startswith("/s/streamerror/model/") and _signature_ok(record)  # the prefix is signed too
+
+
+def test_embeddings_titan_and_cohere(world, emu):
+    titan = world.bedrock_channel("titan-embed-text-v2")
+    resp = world.post(titan, "/v1/embeddings", {"model": "titan-embed-text-v2", "input": "embed these words",
+                                                "dimensions": 256})
+    assert resp.status_code == 200, resp.text
+    answer = resp.json()
+    assert len(answer["data"][0]["embedding"]) == 256 and answer["usage"]["prompt_tokens"] == 3
+    record = emu.last_request()
+    assert record["path"] == "/model/amazon.titan-embed-text-v2:0/invoke" and _signature_ok(record)
+    assert record["json"] == {"inputText": "embed these words", "dimensions": 256}
+    assert world.log_row(resp.headers["X-Oneapi-Request-Id"])[1] == 3
+
+    cohere = world.bedrock_channel("cohere.embed-english-v3")
+    resp = world.post(cohere, "/v1/embeddings", {"model": "cohere.embed-english-v3", "input": ["a b", "c"]})
+    assert resp.status_code == 200, resp.text
+    assert [d["index"] for d in resp.json()["data"]] == [0, 1]
+    assert emu.last_request()["json"] == {"texts": ["a b", "c"], "input_type": "search_document"}

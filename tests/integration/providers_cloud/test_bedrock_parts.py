@@ -72,6 +72,7 @@ class FakeResponse:
     def __init__(self, data: bytes, url: str) -> None:
         self.raw = FakeRaw(data)
         self.url = url
+        self.status_code = 200
         self.headers = {"Content-Type": bedrock.EVENT_STREAM}
 
 
