@@ -172,15 +172,27 @@ def _usage_from_body(fmt: str, mode: str, body) -> metering.UsageNumbers | None:
     return metering.UsageNumbers(int(prompt), int(completion))
 
 
+def _bad_answer(reason: str) -> AttemptFailed:
+    """A 200 the client could not use (cut or garbled body): refunded, and another channel may answer."""
+    return AttemptFailed(RelayError(502, f"upstream returned {reason}", "upstream_error", "bad_response_body"),
+                         retryable=True)
+
+
 def _deliver_body(rr: RelayRequest, prepared: prep.Prepared, resp, meter: metering.Meter) -> Response:
     try:
         content = resp.content
+    except requests.RequestException as exc:  # the body was cut or timed out half-way
+        raise _bad_answer(f"an incomplete body ({type(exc).__name__})") from exc
     finally:
         resp.close()
     content_type = resp.headers.get("Content-Type", "application/json")
     if prepared.converted:
         from oneapi.relay.formats import CODECS
-        answer = CODECS[prepared.provider_format].decode_response(orjson.loads(content))
+        try:
+            decoded = orjson.loads(content)
+        except ValueError as exc:
+            raise _bad_answer("invalid JSON") from exc
+        answer = CODECS[prepared.provider_format].decode_response(decoded)
         usage = metering.UsageNumbers.from_ir(answer.usage) if getattr(answer, "usage", None) else None
         encoded = CODECS[prepared.client_format].encode_response(answer, prepared.ir_request)
         responses_state.remember(rr, prepared, encoded)
@@ -190,8 +202,8 @@ def _deliver_body(rr: RelayRequest, prepared: prep.Prepared, resp, meter: meteri
     elif content_type.startswith("application/json"):
         try:
             body = orjson.loads(content)
-        except ValueError:
-            body = None
+        except ValueError as exc:
+            raise _bad_answer("invalid JSON") from exc
         _settle_json(rr, prepared, meter, body)
     elif rr.mode in ("audio_transcription", "audio_translation"):  # text, srt or vtt transcripts
         meter.settle_transcription(content.decode("utf-8", "replace"))

@@ -33,7 +33,8 @@ from oneapi.relay.providers import anthropic, gemini, openai_compatible
 from oneapi.relay.providers.openai_compatible import VENDORS, Vendor
 
 PROXY_TYPE = 43
-NATIVE_MODULES: tuple[str, ...] = ("bedrock", "vertex", "cohere", "replicate", "coze", "legacy")  # see the docstring
+# module names in this package; see the docstring
+NATIVE_MODULES: tuple[str, ...] = ("bedrock", "vertex", "cohere", "replicate", "coze", "copilot", "legacy")
 _native: dict | None = None
 
 

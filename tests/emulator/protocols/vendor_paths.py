@@ -16,7 +16,3 @@ def minimax_chat(ctx):
 def prefixed_chat(ctx, prefix):
     return handle_chat(ctx, ctx.json)
 
-
-@route("POST", r"/chat/completions", "openai")
-def bare_chat(ctx):  # GitHub Copilot's path (no version segment)
-    return handle_chat(ctx, ctx.json)

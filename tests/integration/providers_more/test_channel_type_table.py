@@ -52,13 +52,13 @@ def test_the_table_covers_every_type():
 @pytest.mark.parametrize("type_id", sorted(ROUTED))
 def test_type_routes_to_its_provider_path(world, type_id):
     path, model, expected = ROUTED[type_id]
-    config = json.dumps({"user_id": "acc1"}) if type_id == 37 else ""
+    config = {37: json.dumps({"user_id": "acc1"}), 53: json.dumps({"github_api_base": world.emu.url})}.get(type_id, "")
     cid = world.create_channel(type_id, model, base_url=world.emu.url + path, config=config)
     world.emu.clear()
     resp = world.post(cid, CHAT, {"model": model, "messages": [{"role": "user", "content": "hello table"}]})
     assert resp.status_code == 200, resp.text
     assert resp.json()["choices"][0]["message"]["content"].endswith("hello table")
-    assert world.emu.requests()[0]["api_path"] == expected
+    assert expected in [r["api_path"] for r in world.emu.requests()]  # (after a token exchange, or before polls)
 
 
 @pytest.mark.parametrize("type_id", sorted(legacy.TYPES))

@@ -261,3 +261,33 @@ def test_coze_oauth_with_an_unknown_key_is_refused(world):
     cid = world.create_channel(34, "bot-9", key=app_key, base_url=world.emu.url)
     resp = world.post(cid, "/v1/chat/completions", {"model": "bot-9", "messages": [{"role": "user", "content": "x"}]})
     assert resp.status_code == 401 and "unknown public key id" in resp.json()["error"]["message"]
+
+
+# ---- GitHub Copilot ------------------------------------------------------------------------------------------
+
+def test_copilot_trades_the_github_token_once_and_sends_editor_headers(world):
+    cid = world.create_channel(53, "gpt-4o,text-embedding-3-small", key="ghp_test", base_url=world.emu.url,
+                               config=json.dumps({"github_api_base": world.emu.url}))
+    world.emu.clear()
+    for text in ("one", "two"):
+        resp = world.post(cid, "/v1/chat/completions", {"model": "gpt-4o",
+                                                        "messages": [{"role": "user", "content": text}]})
+        assert resp.status_code == 200, resp.text
+        assert resp.json()["choices"][0]["message"]["content"] == f"echo: {text}"
+    claude = world.post(cid, "/v1/messages", {"model": "gpt-4o", "max_tokens": 50,
+                                              "messages": [{"role": "user", "content": "three"}]})
+    assert claude.status_code == 200 and claude.json()["content"][0]["text"] == "echo: three"
+    emb = world.post(cid, "/v1/embeddings", {"model": "text-embedding-3-small", "input": "vector me"})
+    assert emb.status_code == 200 and emb.json()["data"][0]["embedding"]
+    exchanges = world.emu.requests("/copilot_internal/v2/token")
+    assert len(exchanges) == 1 and exchanges[0]["headers"]["authorization"] == "token ghp_test"
+    chats = world.emu.requests("/chat/completions")
+    assert {r["headers"]["authorization"] for r in chats} == {"Bearer " + exchanges[0]["reply"]["token"]}
+    assert chats[0]["headers"]["copilot-integration-id"] == "vscode-chat"
+
+
+def test_copilot_with_a_revoked_github_token_is_a_401(world):
+    cid = world.create_channel(53, "gpt-4o", key="bad_github", base_url=world.emu.url,
+                               config=json.dumps({"github_api_base": world.emu.url}))
+    resp = world.post(cid, "/v1/chat/completions", {"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}]})
+    assert resp.status_code == 401 and "Bad credentials" in resp.json()["error"]["message"]
