@@ -15,6 +15,8 @@ from urllib3.filepost import encode_multipart_formdata
 from oneapi import config
 from oneapi.relay import providers, responses_state, user_content
 from oneapi.relay.errors import RelayError
+from oneapi.relay.providers import output_limits
+from oneapi.relay.providers.anthropic import drop_top_p_beside_temperature
 from oneapi.relay.providers import gemini_images
 from oneapi.relay.providers.openai_compatible import drop_refused_fields
 from oneapi.relay.providers.openai_compatible import (adapt_reasoning_params, downgrade_json_schema,
@@ -125,6 +127,15 @@ def _json_object_only(channel) -> bool:
     return bool(vendor and vendor.json_object_only)
 
 
+def _fit_model(body: dict, fmt: str, model: str) -> bool:
+    """Per-model limits every protocol has: output tokens within the model's maximum; Claude 4.5+ takes
+    temperature or top_p, not both. True when the body changed."""
+    changed = output_limits.clamp_output_tokens(body, fmt, model)
+    if fmt == "claude":
+        changed |= drop_top_p_beside_temperature(body, model)
+    return changed
+
+
 def _tweak_json(rr: RelayRequest, channel, model: str, fmt: str) -> tuple[bytes, bool]:
     """The body for a same-format request, re-serialised only when something changes."""
     if rr.json is None:
@@ -147,8 +158,9 @@ def _tweak_json(rr: RelayRequest, channel, model: str, fmt: str) -> tuple[bytes,
         body["provider"] = {**(body.get("provider") or {}), "sort": sort}
         changed = True
     if fmt in ("chat", "responses", "completions") and providers.protocol_of(channel.type) == "openai":
-        changed |= adapt_reasoning_params(body, "responses" if fmt == "responses" else "chat", model)
+        changed |= adapt_reasoning_params(body, "responses" if fmt == "responses" else "chat", model, channel.type)
         changed |= fmt == "chat" and _json_object_only(channel) and downgrade_json_schema(body)
+    changed |= _fit_model(body, fmt, model)
     if providers.protocol_of(channel.type) == "openai":
         changed |= drop_refused_fields(body, rr.mode, channel.type)  # xAI images: no size/quality/style
     if not changed:
@@ -217,7 +229,8 @@ def _prepare(rr: RelayRequest, channel, model: str) -> Prepared:
         user_content.inline_remote_images(ir_req)
     body = _codec(fmt).encode_request(ir_req)
     if fmt in ("chat", "responses"):
-        adapt_reasoning_params(body, fmt, model)
+        adapt_reasoning_params(body, fmt, model, channel.type)
+    _fit_model(body, fmt, model)
     if fmt == "chat" and _json_object_only(channel):
         downgrade_json_schema(body)
     if fmt == "chat" and stream:

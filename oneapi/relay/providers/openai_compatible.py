@@ -90,15 +90,52 @@ def is_reasoning_model(model: str) -> bool:
     return bool(_REASONING_MODEL.match(model or ""))
 
 
+XAI = 45
+# Models that do not reason: OpenAI answers 400 to reasoning_effort (Chat) and reasoning (Responses) for them.
+_NON_REASONING_MODEL = re.compile(
+    r"^(gpt-4(\.1|\.5|o|-|$)|gpt-3\.5|gpt-35|chatgpt-|gpt-5(\.\d+)?-chat|davinci|babbage)")
+# xAI: of the Grok models, only these take reasoning_effort (the others reason or not by their name).
+_XAI_REASONING_EFFORT = re.compile(r"^grok-(3-mini|4[.-]3|4[.-]20-multi-agent)")
+
+
+def takes_reasoning_params(model: str, channel_type: int | None = None) -> bool:
+    """False for models known to reject reasoning parameters (the vendor's provider prefix ignored)."""
+    name = (model or "").lower().rsplit("/", 1)[-1]
+    if _NON_REASONING_MODEL.match(name):
+        return False
+    if channel_type == XAI and name.startswith("grok-"):
+        return bool(_XAI_REASONING_EFFORT.match(name))
+    return True
+
+
+def drop_reasoning_params(body: dict, api: str) -> bool:
+    """Remove reasoning parameters (and the Responses request for encrypted reasoning); True when changed."""
+    changed = False
+    for name in ("reasoning_effort", "reasoning"):
+        if name in body:
+            del body[name]
+            changed = True
+    include = body.get("include")
+    if api == "responses" and isinstance(include, list) and "reasoning.encrypted_content" in include:
+        rest = [item for item in include if item != "reasoning.encrypted_content"]
+        if rest:
+            body["include"] = rest
+        else:
+            del body["include"]
+        changed = True
+    return changed
+
+
 def prefers_responses(model: str) -> bool:
     return bool(_RESPONSES_FIRST.match(model or ""))
 
 
-def adapt_reasoning_params(body: dict, api: str, model: str) -> bool:
-    """Make a Chat or Responses body acceptable to a reasoning model; True when something changed."""
+def adapt_reasoning_params(body: dict, api: str, model: str, channel_type: int | None = None) -> bool:
+    """Make a Chat or Responses body acceptable to the model: reasoning parameters dropped where it takes none,
+    sampling and ``max_tokens`` adapted for a reasoning model; True when something changed."""
+    changed = not takes_reasoning_params(model, channel_type) and drop_reasoning_params(body, api)
     if not is_reasoning_model(model):
-        return False
-    changed = False
+        return changed
     if api == "chat" and "max_tokens" in body:
         value = body.pop("max_tokens")
         body.setdefault("max_completion_tokens", value)

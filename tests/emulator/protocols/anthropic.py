@@ -15,6 +15,7 @@ from ..errors import ApiError, anthropic_error_body
 from ..tokens import IMAGE_TOKENS, TOOL_TOKENS, count_words
 from ..wire import body_json, split_pieces, sse, stream_response
 from .common import require, text_of
+from .model_rules import check_anthropic_params
 
 
 def thinking_signature(thinking):
@@ -164,6 +165,7 @@ STOP_REASONS = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_
 @route("POST", r"/v1/messages", "anthropic")
 def create_message(ctx):
     body = ctx.json
+    check_anthropic_params(ctx, body)
     prompt, cache = parse_messages(ctx, body)
     reply = decide(prompt, lambda _prefix: ctx.new_id("toolu"))
     stop_sequence = reply.stop_sequence
