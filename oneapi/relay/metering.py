@@ -91,7 +91,9 @@ class Meter:
     done: bool = False
 
     media_quota: int | None = None
-    background: bool = False  # Responses API background request (usage only arrives at the end)
+    # a run of responses_state.background: usage only arrives at the end, so the ledger reserves at least
+    # PRECONSUME_TOKEN_FOR_BACKGROUND_REQUEST output tokens
+    background: bool = False
 
     def _context(self):
         token, user, ch = self.caller.token, self.caller.user, self.channel

@@ -95,8 +95,7 @@ def _attempt(caller: Caller, rr: RelayRequest, channel) -> Response:
     except RelayError as err:  # this channel cannot serve the request (type or endpoint): try another
         raise AttemptFailed(err, retryable=True) from err
     meter = metering.Meter(g.request_id, caller, channel, rr.model, model, rr.stream,
-                           started_at=getattr(g, "start_time", time.time()),
-                           background=rr.mode == "responses" and (rr.json or {}).get("background") is True)
+                           started_at=getattr(g, "start_time", time.time()), background=rr.background)
     meter.reserve(metering.count_prompt(rr.json, rr.raw if not rr.is_multipart else b"", model, rr.mode),
                   rr.max_tokens, rr)
     try:

@@ -31,6 +31,7 @@ class RelayRequest:
     files: list = field(default_factory=list)  # [(name, filename, content_type, bytes)]
     model: str = ""
     stream: bool = False
+    background: bool = False  # a Responses ``background: true`` run of the gateway's runner (usage only at the end)
 
     @property
     def is_multipart(self) -> bool:

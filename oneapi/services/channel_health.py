@@ -1,4 +1,4 @@
-"""Channel health: suspensions after failed attempts, automatic disabling on fatal upstream errors, channel tests and re-enabling.
+"""Channel health: suspensions after failures, automatic disabling on fatal errors, channel tests, re-enabling.
 
 * A failed attempt suspends that (group, model, channel) without touching the channel's status (shared through
   Redis when configured), as the fork: 429 for CHANNEL_SUSPEND_SECONDS_FOR_429, 5xx for

@@ -1,6 +1,10 @@
 """``background: true`` for Responses served by the gateway: answer at once with a ``queued`` Response, run
 the request on its own (green) thread through the ordinary relay, and store the outcome under the same id.
 
+The run is billed as a background request (``RelayRequest.background``): its reservation holds at least
+PRECONSUME_TOKEN_FOR_BACKGROUND_REQUEST output tokens (``billing.ledger``), and a reservation the user cannot
+afford ends the response as ``failed``.
+
 Cancelling marks the row; a run that finishes afterwards leaves a cancelled row as it is. (The upstream
 call is not interrupted: a thread cannot be killed safely, and the provider bills it either way.)
 """
@@ -53,6 +57,7 @@ def start(caller, rr, relay) -> Response:
     job.json.update(stream=False, store=False)
     job.raw = orjson.dumps(job.json)
     job.stream = False
+    job.background = True  # reserved with the background pre-consume rule
     request_id = getattr(g, "request_id", "")
 
     @copy_current_request_context
