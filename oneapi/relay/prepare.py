@@ -225,7 +225,8 @@ def _prepare(rr: RelayRequest, channel, model: str) -> Prepared:
         reset = True
     if not ir_req.max_tokens and fmt == "claude":
         ir_req.max_tokens = config.settings.default_max_token
-    if fmt == "gemini":  # Gemini cannot fetch image URLs: the gateway downloads them, vetted
+    # Gemini and some native adaptors (Bedrock) cannot fetch image URLs: the gateway downloads them, vetted
+    if fmt == "gemini" or getattr(providers.native_adaptor(channel.type), "INLINE_IMAGES", False):
         user_content.inline_remote_images(ir_req)
     body = _codec(fmt).encode_request(ir_req)
     if fmt in ("chat", "responses"):

@@ -15,6 +15,7 @@ Native adaptors (cloud platforms and other providers with their own API) are mod
 and optionally:
 
 - ``CODECS``: extra codecs ``{name: module}`` added to ``relay.formats.CODECS`` (e.g. Bedrock's "converse");
+- ``INLINE_IMAGES = True``: the provider cannot fetch image URLs, so converted requests get them downloaded;
 - ``prepare_body(channel, body: dict, model, stream) -> bytes``: last edits of the encoded JSON body (model moved
   into the URL, a version field added, ...);
 - ``sign(channel, method, url, headers, body: bytes) -> dict``: headers after request signing (SigV4, ...);
