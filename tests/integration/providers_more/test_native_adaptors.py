@@ -291,3 +291,30 @@ def test_copilot_with_a_revoked_github_token_is_a_401(world):
                                config=json.dumps({"github_api_base": world.emu.url}))
     resp = world.post(cid, "/v1/chat/completions", {"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}]})
     assert resp.status_code == 401 and "Bad credentials" in resp.json()["error"]["message"]
+
+
+def test_cohere_serves_responses_clients_streaming_and_embeddings(world, cohere):
+    with world.post(cohere, "/v1/responses", {"model": "command-r", "input": "hello responses", "stream": True},
+                    stream=True) as resp:
+        assert resp.status_code == 200
+        events = [json.loads(d) for d in sse_data(resp)]
+    done = [e for e in events if e.get("type") == "response.completed"]
+    assert done and done[0]["response"]["output"][0]["content"][0]["text"] == "echo: hello responses"
+    assert done[0]["response"]["usage"]["output_tokens"] == 3
+    world.emu.clear()
+    emb = world.post(cohere, "/v1/embeddings", {"model": "command-r", "input": ["a b", "c"]})
+    assert emb.status_code == 200, emb.text
+    assert len(emb.json()["data"]) == 2
+    assert world.emu.requests()[0]["api_path"] == "/compatibility/v1/embeddings"
+
+
+def test_replicate_serves_claude_clients_streaming(world, replicate):
+    with world.post(replicate, "/v1/messages", {"model": "meta/meta-llama-3-8b-instruct", "max_tokens": 64,
+                                                "stream": True,
+                                                "messages": [{"role": "user", "content": "claude via replicate"}]},
+                    stream=True) as resp:
+        assert resp.status_code == 200
+        events = [json.loads(d) for d in sse_data(resp)]
+    text = "".join(e["delta"].get("text", "") for e in events if e.get("type") == "content_block_delta")
+    assert text == "echo: claude via replicate"
+    assert events[-1]["type"] == "message_stop"
