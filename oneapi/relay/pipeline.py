@@ -18,6 +18,7 @@ from oneapi.relay import metering, prepare as prep, providers, responses_state, 
 from oneapi.relay.auth import Caller
 from oneapi.relay.errors import RelayError, error_response
 from oneapi.relay.formats.errors import decode_any
+from oneapi.relay.providers import output_limits
 from oneapi.relay.request import RelayRequest
 from oneapi.services import channel_health, routing
 from oneapi.services.options import options
@@ -97,7 +98,7 @@ def _attempt(caller: Caller, rr: RelayRequest, channel) -> Response:
     meter = metering.Meter(g.request_id, caller, channel, rr.model, model, rr.stream,
                            started_at=getattr(g, "start_time", time.time()), background=rr.background)
     meter.reserve(metering.count_prompt(rr.json, rr.raw if not rr.is_multipart else b"", model, rr.mode),
-                  rr.max_tokens, rr)
+                  output_limits.within_limit(rr.max_tokens, model), rr)
     try:
         resp = upstream.send("POST", prepared.url,
                              headers=prepared.headers, data=prepared.data or None, stream=True)

@@ -94,6 +94,12 @@ def max_output_tokens(model: str) -> int | None:
     return None
 
 
+def within_limit(max_tokens: int | None, model: str) -> int | None:
+    """A requested output limit as it is sent upstream (for the quota reservation)."""
+    limit = max_output_tokens(model)
+    return min(max_tokens, limit) if max_tokens and limit else max_tokens
+
+
 # Where each wire format keeps its output limit.
 _LIMIT_FIELDS = {"chat": ("max_tokens", "max_completion_tokens"), "completions": ("max_tokens",),
                  "responses": ("max_output_tokens",), "claude": ("max_tokens",)}

@@ -115,3 +115,19 @@ def test_chat_to_gemini_clamps_max_output_tokens_on_v1beta(gw, emu):
     assert recorded["api_path"] == "/v1beta/models/gemini-2.0-flash:generateContent"
     assert recorded["json"]["generationConfig"]["maxOutputTokens"] == 8192
     assert recorded["json"]["systemInstruction"]
+
+
+def test_the_reservation_counts_the_clamped_output_limit(gw, emu, monkeypatch):
+    from oneapi.billing import ledger
+    held = []
+    real = ledger.reserve
+
+    def spy(ctx, prompt_tokens, max_tokens, **kw):
+        held.append(max_tokens)
+        return real(ctx, prompt_tokens, max_tokens, **kw)
+    monkeypatch.setattr(ledger, "reserve", spy)
+    add_channel(gw, 306, 1, emu.url, {"fit-mini": "gpt-4o-mini", "fit-local": "local-model"})
+    for model, asked in (("fit-mini", 32000), ("fit-mini", 1000), ("fit-local", 32000)):
+        body = {"model": model, "max_tokens": asked, "messages": [{"role": "user", "content": "hi"}]}
+        assert gw.post("/v1/chat/completions", body).status_code == 200
+    assert held == [16384, 1000, 32000]

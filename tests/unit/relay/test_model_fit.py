@@ -133,3 +133,11 @@ def test_top_p_goes_when_temperature_is_also_set():
         assert not drop_top_p_beside_temperature(body, "claude-sonnet-4-5") and body == before
     body = {"temperature": 0.7, "top_p": 0.9}
     assert not drop_top_p_beside_temperature(body, "claude-3-5-haiku-20241022") and "top_p" in body
+
+
+def test_the_limit_a_reservation_counts():
+    from oneapi.relay.providers.output_limits import within_limit
+    assert within_limit(32000, "gpt-4o-mini") == 16384
+    assert within_limit(100, "gpt-4o-mini") == 100
+    assert within_limit(None, "gpt-4o-mini") is None
+    assert within_limit(32000, "local-model") == 32000
