@@ -77,8 +77,8 @@ def _validate_token(key: str) -> TokenInfo:
         raise _fail(401, "未提供令牌")
     try:
         token = cache.get_token(key)
-    except Exception as exc:  # database down
-        raise _fail(401, "令牌验证失败") from exc
+    except Exception as exc:  # database down: not the client's fault, so a 5xx it may retry (the original: 401)
+        raise _fail(503, "令牌验证失败: database unavailable") from exc
     if token is None:
         raise _fail(401, "无效的令牌")
     if token.status == TOKEN_EXHAUSTED:
