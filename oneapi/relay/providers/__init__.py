@@ -4,6 +4,10 @@ A provider knows nothing about quotas, users or Flask. ``target(channel, path, m
 and headers for a client request path such as ``/v1/chat/completions?x=1``; ``protocol_of(type)`` tells the
 relay which wire format the channel speaks ("openai", "anthropic", "gemini", "proxy", "native").
 
+Per-model body rules live beside them: ``openai_compatible.adapt_reasoning_params`` (reasoning parameters only
+for models that take them), ``anthropic.drop_top_p_beside_temperature`` (Claude 4.5+) and ``output_limits``
+(output-token maxima); ``prepare`` applies them to every upstream body, converted or passed through.
+
 Native adaptors (cloud platforms and other providers with their own API) are modules of this package named in
 ``NATIVE_MODULES``, loaded on first use. Such a module declares:
 
