@@ -8,7 +8,8 @@ prediction has succeeded, failed or been canceled. Chat answers become Chat comp
 (``url``, or ``b64_json`` when Replicate returned the file inline as a data URI).
 
 The channel's default base URL in the original is ``https://api.replicate.com/v1/models/``; any of
-``/v1/models``, ``/v1`` at its end is ignored.
+``/v1/models``, ``/v1`` at its end is ignored. A channel of this type pointed at Black Forest Labs (a ``bfl.ai`` /
+``bfl.ml`` base URL, or config ``"api_format": "bfl"``) speaks BFL's own job API instead (``bfl.py``).
 """
 from __future__ import annotations
 
@@ -182,9 +183,21 @@ def base_of(channel) -> str:
     return _TAIL.sub("", base.rstrip("/"))
 
 
+def _bfl(channel) -> bool:
+    from oneapi.relay.providers import bfl, channel_config
+    return bfl.is_bfl(channel, channel_config(channel))
+
+
 def target(channel, path: str, model: str, stream: bool):
     from oneapi.relay.providers import Target
     images = path.split("?")[0].endswith("/images/generations")
+    if _bfl(channel):  # a Replicate-type channel pointed at Black Forest Labs' own API
+        from oneapi.relay.errors import RelayError
+        from oneapi.relay.providers import bfl
+        if not images:
+            raise RelayError(400, "Black Forest Labs serves image generations only", "invalid_request_error",
+                             "unsupported_endpoint")
+        return bfl.target(channel.base_url or "", model, channel.key or "")
     headers = {"Authorization": f"Bearer {channel.key or ''}"}
     if not stream:
         headers["Prefer"] = "wait"
@@ -195,6 +208,9 @@ def target(channel, path: str, model: str, stream: bool):
 def prepare_body(channel, body: dict, model: str, stream: bool) -> bytes:
     if "input" in body:  # a chat body already encoded by the codec
         return orjson.dumps(body)
+    if _bfl(channel):
+        from oneapi.relay.providers import bfl
+        return bfl.prepare_body(body, model)
     return orjson.dumps(images_to_prediction(body))
 
 
@@ -203,6 +219,9 @@ def reframe(resp):
     failed comes back as an error answer (so the relay refunds and may try another channel)."""
     if resp.status_code // 100 != 2:
         return resp
+    from oneapi.relay.providers import bfl
+    if bridge.fragment(resp.url) == bfl.MARKER:
+        return bfl.reframe(resp)
     try:
         return _follow(resp)
     except (requests.RequestException, ValueError) as exc:

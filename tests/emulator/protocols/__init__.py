@@ -13,4 +13,5 @@ from . import replicate  # noqa: F401
 from . import coze  # noqa: F401
 from . import balances_more  # noqa: F401
 from . import copilot  # noqa: F401
+from . import bfl  # noqa: F401
 from . import vendor_paths  # noqa: F401  (last: a catch-all for prefixed chat paths)

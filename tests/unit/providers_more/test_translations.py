@@ -179,3 +179,19 @@ def test_synthetic_response_reads_like_an_upstream_answer():
     assert resp.headers["Content-Type"] == "text/event-stream"
     assert resp.raw.read1(3, decode_content=True) == b"dat" and resp.raw.read1(100) == b"a: x\n\n"
     assert chat_bridge.fragment("https://h/p?q=1#images") == "images" and chat_bridge.fragment("https://h/p") == ""
+
+
+def test_bfl_is_chosen_by_host_or_config_and_sizes_snap_to_32():
+    from oneapi.relay.providers import bfl
+    assert bfl.is_bfl(channel(46, base_url="https://api.us1.bfl.ai"), {})
+    assert bfl.is_bfl(channel(46, base_url="https://api.bfl.ml/v1"), {})
+    assert bfl.is_bfl(channel(46, base_url="http://127.0.0.1:9"), {"api_format": "BFL"})
+    assert not bfl.is_bfl(channel(46, base_url="https://api.replicate.com/v1/models/"), {})
+    assert not bfl.is_bfl(channel(46, base_url="https://notbfl.ai.example"), {})
+    target = replicate.target(channel(46, key="xk", base_url="https://api.bfl.ai/v1"), "/v1/images/generations",
+                              "flux-dev", False)
+    assert target.url == "https://api.bfl.ai/v1/flux-dev#bfl" and target.headers["x-key"] == "xk"
+    assert bfl.job_body({"prompt": "p", "size": "1023x700", "output_format": "png"}, "flux-dev") == \
+        {"prompt": "p", "width": 992, "height": 672, "output_format": "png"}
+    assert bfl.job_body({"prompt": "p", "size": "1792x1024"}, "flux-pro-1.1-ultra") == \
+        {"prompt": "p", "aspect_ratio": "7:4"}
