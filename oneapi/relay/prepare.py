@@ -129,9 +129,9 @@ def _json_object_only(channel) -> bool:
 
 def _fit_model(body: dict, fmt: str, model: str) -> bool:
     """Per-model limits every protocol has: output tokens within the model's maximum; Claude 4.5+ takes
-    temperature or top_p, not both. True when the body changed."""
+    temperature or top_p, not both (also behind OpenAI-style gateways such as Copilot). True when changed."""
     changed = output_limits.clamp_output_tokens(body, fmt, model)
-    if fmt == "claude":
+    if fmt in ("claude", "chat", "responses"):
         changed |= drop_top_p_beside_temperature(body, model)
     return changed
 

@@ -30,8 +30,8 @@ def takes_one_sampling_parameter(model: str) -> bool:
 
 
 def drop_top_p_beside_temperature(body: dict, model: str) -> bool:
-    """Keep ``temperature`` and drop ``top_p`` when a Messages body sets both for such a model (as the reference
-    relay does); True when something changed."""
+    """Keep ``temperature`` and drop ``top_p`` when a body (Messages, or Chat/Responses to a gateway serving
+    Claude) sets both for such a model, as the reference relay does; True when something changed."""
     if body.get("temperature") is None or body.get("top_p") is None or not takes_one_sampling_parameter(model):
         return False
     del body["top_p"]

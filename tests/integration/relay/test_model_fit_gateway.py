@@ -131,3 +131,12 @@ def test_the_reservation_counts_the_clamped_output_limit(gw, emu, monkeypatch):
         body = {"model": model, "max_tokens": asked, "messages": [{"role": "user", "content": "hi"}]}
         assert gw.post("/v1/chat/completions", body).status_code == 200
     assert held == [16384, 1000, 32000]
+
+
+def test_claude_4_5_behind_an_openai_style_channel_gets_temperature_only(gw, emu):
+    add_channel(gw, 307, 50, emu.url + "/v1", {"fit-copilot-s45": "claude-sonnet-4.5"})
+    body = {"model": "fit-copilot-s45", "temperature": 0.2, "top_p": 0.5,
+            "messages": [{"role": "user", "content": "hi"}]}
+    assert gw.post("/v1/chat/completions", body).status_code == 200
+    sent = upstream_body(emu, "/v1/chat/completions")
+    assert sent["model"] == "claude-sonnet-4.5" and sent["temperature"] == 0.2 and "top_p" not in sent
