@@ -5,8 +5,8 @@ the original has no channel type of its own for it, and Replicate is its image-j
 ``POST {base}/v1/{model}`` with ``x-key: <key>`` and ``{"prompt", "width", "height"}`` (``aspect_ratio`` for the
 ultra and kontext models) submits a job and answers ``{"id", "polling_url"}``; ``GET polling_url`` gives
 ``status`` ``Pending`` ... ``Ready`` with ``result.sample`` (an image URL valid for minutes), or ``Error``,
-``Content Moderated``, ``Request Moderated``. The answer is an OpenAI images response with the sample URLs. A job makes one image: ``n`` > 1 is refused (400) rather than
-billed for images that would not come.
+``Content Moderated``, ``Request Moderated``. The answer is an OpenAI images response with the sample URLs.
+A job makes one image: ``n`` > 1 is refused (400) rather than billed for images that would not come.
 """
 from __future__ import annotations
 

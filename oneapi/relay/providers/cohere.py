@@ -163,7 +163,8 @@ class StreamTranslator:
                                                                       "arguments": fn.get("arguments") or ""}}]})]
         if kind == "tool-call-delta":
             args = ((delta.get("tool_calls") or {}).get("function") or {}).get("arguments", "")
-            return [chunk(self.id, "", {"tool_calls": [{"index": ev.get("index", 0), "function": {"arguments": args}}]})]
+            call = {"index": ev.get("index", 0), "function": {"arguments": args}}
+            return [chunk(self.id, "", {"tool_calls": [call]})]
         if kind == "message-end":
             end = ev.get("delta") or {}
             finish = _FINISH.get(end.get("finish_reason") or "", "stop")

@@ -137,7 +137,8 @@ def oauth_token(ctx):
             _b64url(parts[2]), f"{parts[0]}.{parts[1]}".encode(), padding.PKCS1v15(), hashes.SHA256())
     except Exception:
         return json_response({"error": "invalid_client", "error_message": "JWT signature does not verify"}, 401)
-    if claims.get("aud") != ctx.request.host.split(":")[0] or claims.get("exp", 0) < time.time() or not claims.get("jti"):
+    host = ctx.request.host.split(":")[0]
+    if claims.get("aud") != host or claims.get("exp", 0) < time.time() or not claims.get("jti"):
         return json_response({"error": "invalid_client", "error_message": "bad JWT claims"}, 401)
     token = "czs_" + ctx.new_id("tok", "")
     ISSUED[token] = claims.get("iss")

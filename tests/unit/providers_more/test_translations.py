@@ -70,7 +70,8 @@ def test_cohere_stream_events_become_ir_events():
 
 def test_cohere_stream_cut_before_message_end_is_an_error():
     decoder = cohere.CODECS["cohere"].StreamDecoder()
-    decoder.feed("content-delta", json.dumps({"type": "content-delta", "delta": {"message": {"content": {"text": "x"}}}}))
+    delta = {"type": "content-delta", "delta": {"message": {"content": {"text": "x"}}}}
+    decoder.feed("content-delta", json.dumps(delta))
     assert any(isinstance(e, ir.ErrorEvent) for e in decoder.close())
 
 
