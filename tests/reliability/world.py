@@ -1,9 +1,9 @@
 """Shared pieces of the fault-injection tests: a fixture database with extra channels, ledger snapshots and the
 ledger check (every quota movement is explained by the consume log rows of the requests that were answered).
 
-The database is the original One API fixture; the user ``admin`` (id 2) and its limited token ``admin-ops``
-(id 2) get a small balance so every request really reserves quota (a rich user is "trusted" and reserves
-nothing, which would hide a leaked reservation).
+The database is the original One API fixture. The user ``admin`` (id 2) and its limited token ``admin-ops``
+(id 2) hold less than 100 times a request's estimate (PreConsumedQuota is raised for that), so every request
+really reserves quota: a user holding more is "trusted" and reserves nothing, which would hide a leak.
 """
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from tests.support import dbs
 
 ADMIN_KEY = "HKB8B7a0zi90oEOP6f1931Ff6817Bd1f2aF8309b64A954Ca"  # user 2, token 2 (limited)
 USER_ID, TOKEN_ID = 2, 2
-BALANCE = 5_000_000  # < 100 x an estimate of ~10k-50k quota: reservations are real
+PRE_CONSUMED_QUOTA = 20_000  # estimate = (this + prompt + max_tokens) x 1.25 for gpt-4o: about 25k
+BALANCE = 2_000_000  # < 100 x the estimate, so nobody is trusted; yet room for a few thousand requests
 UPSTREAM_MODEL = "gpt-4o"  # what every test channel maps its model to (priced in the bundled table)
 
 
@@ -51,10 +52,11 @@ class Db:
 
 
 def prepare(db: Db, retry_times: int = 2) -> None:
-    """Small balance for admin, retries on, and no automatic channel disabling (suspension still applies)."""
+    """A balance that reserves for admin, retries on, no automatic channel disabling (suspension still applies)."""
     db.run("UPDATE users SET quota = ? WHERE id = ?", (BALANCE, USER_ID))
     db.run("UPDATE tokens SET remain_quota = ? WHERE id = ?", (BALANCE, TOKEN_ID))
-    for key, value in (("RetryTimes", str(retry_times)), ("AutomaticDisableChannelEnabled", "false")):
+    for key, value in (("RetryTimes", str(retry_times)), ("AutomaticDisableChannelEnabled", "false"),
+                       ("PreConsumedQuota", str(PRE_CONSUMED_QUOTA))):
         db.run("DELETE FROM options WHERE `key` = ?", (key,))
         db.run("INSERT INTO options (`key`, value) VALUES (?, ?)", (key, value))
 
