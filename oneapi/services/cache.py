@@ -128,10 +128,30 @@ def redis_client():
     return _redis_store.client
 
 
+# After a failed Redis call, lookups go straight to the database for this long: an unreachable Redis then costs
+# one failed call (or connect timeout) per interval, not one per lookup, and one log line instead of thousands.
+REDIS_RETRY_AFTER_S = 5.0
+_redis_down_until = 0.0
+
+
+def _redis_failed(action: str, key: str, exc: Exception) -> None:
+    global _redis_down_until
+    if time.monotonic() >= _redis_down_until:  # the key's kind only: a token key is a secret
+        log.warning("cache: Redis unavailable (%s %s: %s); using the database for %.0fs", action,
+                    key.split(":", 1)[0], type(exc).__name__, REDIS_RETRY_AFTER_S)
+    _redis_down_until = time.monotonic() + REDIS_RETRY_AFTER_S
+
+
+def _redis_down() -> bool:
+    return time.monotonic() < _redis_down_until
+
+
 def _store():
-    """Where cached rows live, or None when caching is off."""
+    """Where cached rows live, or None when caching is off (or Redis is down for a moment)."""
     cfg = config.settings
     if cfg.redis_enabled:
+        if _redis_down():
+            return None
         redis_client()
         return _redis_store
     if cfg.memory_cache_enabled:
@@ -149,8 +169,8 @@ def _cached(key: str, load: Callable[[], dict | None]) -> dict | None:
         return load()
     try:
         raw = store.get(key)
-    except Exception:  # a Redis outage must not take the relay down: read the database instead
-        log.warning("cache read failed for %s; reading the database", key, exc_info=True)
+    except Exception as exc:  # a Redis outage must not take the relay down: read the database instead
+        _redis_failed("read", key, exc)
         return load()
     if raw is not None:
         return orjson.loads(raw)
@@ -159,8 +179,8 @@ def _cached(key: str, load: Callable[[], dict | None]) -> dict | None:
         return None
     try:
         store.set(key, orjson.dumps(value).decode(), _ttl())
-    except Exception:
-        log.warning("cache write failed for %s", key, exc_info=True)
+    except Exception as exc:
+        _redis_failed("write", key, exc)
     return value
 
 
@@ -200,8 +220,9 @@ def _delete(*keys: str) -> None:
         for key in keys:
             try:
                 store.delete(key)
-            except Exception:
-                log.warning("cache delete failed for %s", key, exc_info=True)
+            except Exception as exc:
+                _redis_failed("delete", key, exc)
+                break
 
 
 def invalidate_token(key: str) -> None:
@@ -232,19 +253,24 @@ def invalidate_channels() -> None:
 
 def channels_generation() -> tuple[int, int]:
     """Changes whenever ``invalidate_channels`` ran in this process (or, with Redis, in any process)."""
+    if config.settings.redis_enabled and _redis_down():
+        return _local_generation, -1
     client = redis_client()
     shared = 0
     if client is not None:
         try:
             shared = int(client.get(_CHANNELS_GENERATION) or 0)
-        except Exception:
+        except Exception as exc:
+            _redis_failed("read", _CHANNELS_GENERATION, exc)
             shared = -1
     return _local_generation, shared
 
 
 def reset() -> None:
     """Forget everything cached in this process (tests)."""
+    global _redis_down_until
     _memory.clear()
+    _redis_down_until = 0.0
 
 
 def token_as_dict(token: TokenInfo) -> dict:
