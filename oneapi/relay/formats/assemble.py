@@ -41,6 +41,8 @@ class Assembler:
             resp.stop_sequence = ev.stop_sequence
         elif isinstance(ev, ir.ErrorEvent):
             self.error = self.error or ev  # the first error is the cause
+        elif isinstance(ev, ir.ImageOutput):
+            resp.parts.append(ir.Image(data=ev.data, media_type=ev.media_type))
 
     def _get(self, index: int, kind: str):
         part = self._parts.get(index)

@@ -606,6 +606,9 @@ class StreamEncoder(EncoderBase):
             pos = self._tool_pos.get(ev.index)
             if pos is not None:
                 out += self._chunk({"tool_calls": [{"index": pos, "function": {"arguments": ev.json}}]})
+        elif isinstance(ev, ir.ImageOutput):  # as in a whole answer's message.images
+            url = ir.Image(data=ev.data, media_type=ev.media_type).data_url
+            out += self._chunk({"images": [{"type": "image_url", "image_url": {"url": url}}]})
         return out
 
     def _closing(self) -> bytes:

@@ -459,6 +459,9 @@ class StreamDecoder(DecoderBase):
                 origin, raw = sig_in(sig)
                 out.append(ir.SignatureDelta(index, raw, origin=origin))
             return out
+        inline = _get(part, "inlineData")
+        if isinstance(inline, dict) and inline.get("data"):  # an image the model made
+            return [ir.ImageOutput(inline["data"], _get(inline, "mimeType"))]
         if text:
             events, index = self._ensure("text")
             out += events + [ir.TextDelta(index, text)]

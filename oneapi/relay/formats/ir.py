@@ -290,8 +290,18 @@ class ErrorEvent:
     status: int = 500
 
 
+@dataclass
+class ImageOutput:
+    """A whole image the model made (Gemini image models). Not a numbered part: encoders that follow part
+    indexes pass it by; Chat puts it in ``delta.images``."""
+
+    data: str  # base64
+    media_type: str | None = None
+    index: int = -1
+
+
 Event = Union[MessageStart, PartStart, TextDelta, ToolArgsDelta, ThinkingDelta,
-              SignatureDelta, PartStop, UsageEvent, Finish, ErrorEvent]
+              SignatureDelta, PartStop, UsageEvent, Finish, ErrorEvent, ImageOutput]
 
 
 # ---------------------------------------------------------------- helpers

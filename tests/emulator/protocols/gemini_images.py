@@ -7,13 +7,14 @@ import base64
 from ..app import route
 from ..media import png
 from ..tokens import count_words
-from ..wire import body_json
+from ..wire import body_json, sse, stream_response
 from .common import require, text_of
 VERSIONS = r"/(?P<version>v1beta|v1|v1alpha)"  # as gemini.py (not imported: it must register after this)
 
 
-@route("POST", VERSIONS + r"/models/(?P<model>[^/:]*image[^/:]*):generateContent", "gemini")
-def generate_image(ctx, version, model):
+@route("POST", VERSIONS + r"/models/(?P<model>[^/:]*image[^/:]*):(?P<action>generateContent|streamGenerateContent)",
+       "gemini")
+def generate_image(ctx, version, model, action):
     body = ctx.json
     contents = body.get("contents")
     require(isinstance(contents, list) and contents, "contents is required", "contents")
@@ -33,6 +34,13 @@ def generate_image(ctx, version, model):
     prompt_tokens, out_tokens = max(1, count_words(prompt)), (count_words(text) + (1290 if wants_image else 0)) * count
     ctx.note_reply({"images": count if wants_image else 0, "input_tokens": prompt_tokens, "output_tokens": out_tokens,
                     "aspect_ratio": (config.get("imageConfig") or {}).get("aspectRatio")})
-    return body_json(ctx, {"candidates": candidates, "modelVersion": model, "usageMetadata": {
-        "promptTokenCount": prompt_tokens, "candidatesTokenCount": out_tokens,
-        "totalTokenCount": prompt_tokens + out_tokens}})
+    usage = {"promptTokenCount": prompt_tokens, "candidatesTokenCount": out_tokens,
+             "totalTokenCount": prompt_tokens + out_tokens}
+    if action == "generateContent":
+        return body_json(ctx, {"candidates": candidates, "modelVersion": model, "usageMetadata": usage})
+    # streamed (alt=sse): the text first, then the image with the finish, as the real models send them
+    first = {"content": {"role": "model", "parts": parts[:1]}, "index": 0}
+    chunks = [{"candidates": [first], "modelVersion": model},
+              {"candidates": [{**candidates[0], "content": {"role": "model", "parts": parts[1:]}}],
+               "modelVersion": model, "usageMetadata": usage}]
+    return stream_response(ctx, [sse(c, crlf=True) for c in chunks], keepalive=None)

@@ -49,3 +49,21 @@ def test_chat_answer_carries_the_generated_image(world):
     assert len(message["images"]) == 1 and message["images"][0]["type"] == "image_url"
     url = message["images"][0]["image_url"]["url"]
     assert url.startswith("data:image/png;base64,") and base64.b64decode(url.split(",", 1)[1]).startswith(b"\x89PNG")
+
+
+def test_streamed_chat_answer_carries_the_generated_image(world):
+    from tests.integration.providers_more.conftest import sse_data
+    cid = _gemini(world)
+    with world.post(cid, "/v1/chat/completions", {"model": "gemini-2.5-flash-image", "stream": True,
+                                                  "stream_options": {"include_usage": True},
+                                                  "messages": [{"role": "user", "content": "draw a dog"}]},
+                    stream=True) as resp:
+        assert resp.status_code == 200
+        data = sse_data(resp)
+    assert data[-1] == "[DONE]"
+    chunks = [json.loads(d) for d in data[:-1]]
+    deltas = [c["choices"][0]["delta"] for c in chunks if c["choices"]]
+    assert "".join(d.get("content") or "" for d in deltas) == "Here is draw a dog"
+    images = [img for d in deltas for img in d.get("images") or []]
+    assert len(images) == 1 and images[0]["image_url"]["url"].startswith("data:image/png;base64,")
+    assert chunks[-1]["usage"]["completion_tokens"] > 1000  # the image's tokens are billed as output

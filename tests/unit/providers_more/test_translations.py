@@ -196,3 +196,24 @@ def test_bfl_is_chosen_by_host_or_config_and_sizes_snap_to_32():
         {"prompt": "p", "width": 992, "height": 672, "output_format": "png"}
     assert bfl.job_body({"prompt": "p", "size": "1792x1024"}, "flux-pro-1.1-ultra") == \
         {"prompt": "p", "aspect_ratio": "7:4"}
+
+
+def test_a_generated_image_in_a_gemini_stream_reaches_chat_and_is_passed_by_elsewhere():
+    from oneapi.relay.formats import CODECS, assemble
+    chunk1 = {"candidates": [{"content": {"role": "model", "parts": [{"text": "Here"}]}}]}
+    chunk2 = {"candidates": [{"content": {"role": "model", "parts": [{"inlineData": {"mimeType": "image/png",
+                                                                                     "data": "QUJD"}}]},
+                              "finishReason": "STOP"}],
+              "usageMetadata": {"promptTokenCount": 3, "candidatesTokenCount": 1290, "totalTokenCount": 1293}}
+    decoder = CODECS["gemini"].StreamDecoder()
+    events = decoder.feed(None, json.dumps(chunk1)) + decoder.feed(None, json.dumps(chunk2)) + decoder.close()
+    assert [e for e in events if isinstance(e, ir.ImageOutput)] == [ir.ImageOutput("QUJD", "image/png")]
+    req = ir.Request(model="m")
+    chat_out = b"".join(CODECS["chat"].StreamEncoder(req, "id", 0).feed(e) for e in events)
+    assert b'"images":[{"type":"image_url","image_url":{"url":"data:image/png;base64,QUJD"}}]' in chat_out
+    for fmt in ("claude", "responses"):  # no image in their stream grammar: passed by, the rest intact
+        encoder = CODECS[fmt].StreamEncoder(req, "id", 0)
+        out = b"".join(encoder.feed(e) for e in events) + encoder.finish()
+        assert b"Here" in out and b"QUJD" not in out
+    folded = assemble.assemble(events)
+    assert any(isinstance(p, ir.Image) and p.data == "QUJD" for p in folded.parts) and folded.text == "Here"
