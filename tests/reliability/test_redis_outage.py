@@ -100,6 +100,10 @@ def test_gateway_serves_from_the_database_while_redis_is_down(redis_server, emu,
     after_up = [o for o in outcomes if o.started >= up]
     assert after_up and all(o.status == 200 for o in after_up), \
         [(o.status, o.body[:200]) for o in after_up if o.status != 200][:3]
+    log_text = (tmp_path / "gateway.log").read_text(errors="replace")
+    assert log_text.count("Traceback") < 10, "a Redis outage must not flood the log with a trace per lookup"
+    assert world.ADMIN_KEY not in log_text
+
     rows = world.consume_rows(db, before["last_log"])
     assert set(rows) == {o.request_id for o in outcomes if o.status == 200}
     world.assert_ledger_explained(db, before, world.snapshot(db), rows)
