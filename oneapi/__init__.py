@@ -10,6 +10,7 @@ from flask import Flask, g, jsonify, request
 
 from oneapi import config as config_module
 from oneapi.config import Config
+from oneapi.json_provider import JSONProvider
 
 __version__ = "0.1.0"
 OPTIONS_MAX_STALENESS_S = 10
@@ -41,6 +42,7 @@ def create_app(cfg: Config | None = None, *, background_jobs: bool = True) -> Fl
         MAX_CONTENT_LENGTH=cfg.max_request_body_mb * 1024 * 1024,
         JSON_AS_ASCII=False,
     )
+    app.json = JSONProvider(app)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["oneapi.config"] = cfg
@@ -59,6 +61,8 @@ def create_app(cfg: Config | None = None, *, background_jobs: bool = True) -> Fl
     login_manager.init_app(app)
 
     _install_request_hooks(app)
+    from oneapi import input_guard
+    input_guard.install(app)
     _register_blueprints(app)
     _install_error_handlers(app)
     from oneapi import ops
@@ -117,9 +121,15 @@ def _install_error_handlers(app: Flask) -> None:
     from werkzeug.exceptions import HTTPException
 
     def openai_error(message: str, status: int, type_: str = "invalid_request_error", code: str = ""):
+        """The error in the client's format: Gemini's under /v1beta, Anthropic's for Messages, else OpenAI's."""
+        from oneapi.relay.formats import claude, gemini
         rid = getattr(g, "request_id", "")
-        body = {"error": {"message": f"{message} (request id: {rid})" if rid else message,
-                          "type": type_, "param": "", "code": code}}
+        text = f"{message} (request id: {rid})" if rid else message
+        if request.path.startswith("/v1beta/"):
+            return jsonify(gemini.encode_error(status, text)), status
+        if request.path.startswith(("/v1/messages", "/v1/v1/messages")):
+            return jsonify(claude.encode_error(status, text)), status
+        body = {"error": {"message": text, "type": type_, "param": "", "code": code}}
         return jsonify(body), status
 
     @app.errorhandler(404)

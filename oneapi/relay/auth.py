@@ -123,7 +123,7 @@ def authenticate() -> Caller:
         if user.role < ROLE_ADMIN:
             raise _fail(403, "普通用户不支持指定渠道")
         pin = pin.split("-")[0]
-        if not pin.isdigit():
+        if not pin.isascii() or not pin.isdigit() or len(pin) > 18:  # ASCII digits that fit a bigint id
             raise _fail(400, "无效的渠道 Id")
         pinned = int(pin)
     return Caller(token=token, user=user, pinned_channel_id=pinned, pinned_raw=pin)

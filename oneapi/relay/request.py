@@ -8,11 +8,12 @@ import orjson
 from flask import request
 from werkzeug.formparser import FormDataParser
 
+from oneapi.relay import body_types
 from oneapi.relay.errors import RelayError
 
 # Modes whose body must parse (as the original: a parse failure is fatal only for these).
 _STRICT = {"chat", "completions", "images", "images_edits", "audio_transcription", "audio_translation",
-           "audio_speech", "responses", "claude"}
+           "audio_speech", "responses", "claude", "embeddings", "moderations", "edits", "rerank"}
 _DEFAULT_MODEL = {"moderations": "text-moderation-stable", "images": "dall-e-2", "images_edits": "dall-e-2",
                   "audio_transcription": "whisper-1", "audio_translation": "whisper-1"}
 # Client formats the conversion hub understands (others pass through to OpenAI-protocol channels only).
@@ -99,10 +100,11 @@ def read(mode: str, path_model: str | None = None) -> RelayRequest:
                 raise RelayError(400, f"invalid request body: {exc}", "invalid_request_error",
                                  "invalid_text_request") from exc
         if rr.json is not None:
+            body_types.check(mode, rr.json)
             model = rr.json.get("model")
             rr.model = model if isinstance(model, str) else ""
             rr.stream = rr.json.get("stream") is True
-    elif mode in ("chat", "completions", "responses", "claude"):
+    elif mode in ("chat", "completions", "responses", "claude", "embeddings", "moderations", "edits", "rerank"):
         raise RelayError(400, "invalid request body: empty", "invalid_request_error", "invalid_text_request")
     if not rr.model:
         rr.model = path_model or _DEFAULT_MODEL.get(mode, "")
