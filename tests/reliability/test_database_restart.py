@@ -119,3 +119,35 @@ def test_requests_fail_fast_while_the_database_is_down_and_recover_after(pg, emu
     for o in outcomes:
         if o.status != 200 and o.request_id:
             assert costs.get(o.request_id[:32], 0) == 0, o.body[:200]
+
+
+
+def test_stream_that_outlives_the_database_is_billed_once_it_returns(pg, emu, tmp_path):
+    """Streams under way when the database goes away: the clients get all of them, and their charges and log
+    rows, kept in memory while the database cannot be written, land exactly once after it returns."""
+    db = _load_fixture(pg, "oneapi")
+    world.prepare(db)
+    world.add_channel(db, 402, emu.scenario_url("delay=300"), MODEL)  # about three seconds of events
+    before = world.snapshot(db)
+    env = gateway_env(db.tdb, GLOBAL_RELAY_RATE_LIMIT="0", SYNC_FREQUENCY="60", BATCH_UPDATE_INTERVAL="1")
+    gateway = GatewayServer(env, workers=1, log_path=str(tmp_path / "gateway.log")).start()
+    load = Load(gateway.url, world.ADMIN_KEY, MODEL, concurrency=2, stream_every=1)
+    try:
+        load.start()
+        time.sleep(0.8)  # both streams are under way: reserved, headers sent
+        stopped_at = time.time()
+        pg.stop("fast")
+        time.sleep(1.5)
+        outcomes = load.stop()  # waits for the streams in flight to end, with the database still down
+        pg.start()
+        time.sleep(2.5)  # the periodic flush (every second) writes what was kept
+    finally:
+        load.stop()
+        gateway.stop()
+    in_flight = [o for o in outcomes if o.started < stopped_at]
+    assert len(in_flight) == 2 and all(o.status == 200 and o.body.rstrip().endswith("data: [DONE]")
+                                       for o in in_flight), [(o.status, o.body[-200:]) for o in in_flight]
+    rows = world.consume_rows(db, before["last_log"])
+    assert set(rows) == {o.request_id for o in outcomes if o.status == 200}
+    assert {o.request_id for o in in_flight} <= set(rows)
+    world.assert_ledger_explained(db, before, world.snapshot(db), rows)
