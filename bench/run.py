@@ -262,15 +262,30 @@ def ledger_check(gateway: Gateway, key: str) -> dict:
 
 # ---- the run ------------------------------------------------------------------------------------------------
 
+# The production settings the headline figures use (printed with every report).
+DEFAULT_ENV = {"LEDGER_WRITE_BEHIND": "true"}
 SCENARIOS = ("json1", "json16", "json64", "slow256", "claude16", "stream200", "stream1000")
 
 
-def run(db_kind: str, duration: int, scenarios: tuple, workdir: pathlib.Path) -> dict:
+def profiler(gateway: Gateway, duration: int, out: str | None):
+    """py-spy on the worker for ``duration`` seconds (``--profile out``), or None."""
+    pid = gateway.worker_pid()
+    if not out or not pid:
+        return None
+    spy = pathlib.Path(sys.executable).with_name("py-spy")
+    return subprocess.Popen(taskset(1) + [str(spy), "record", "-p", str(pid), "-f", "raw", "-o", out, "-d",
+                                          str(duration), "-r", "200", "--nonblocking"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def run(db_kind: str, duration: int, scenarios: tuple, workdir: pathlib.Path, profile: str | None = None,
+        extra_env: dict | None = None) -> dict:
     db = Database(db_kind, workdir)
     db.create()
     upstream = Upstream(workdir).start()
-    gateway = Gateway(db, workdir).start()
-    results: dict = {"db": db_kind, "cold_start_s": round(gateway.cold_start, 2)}
+    gateway = Gateway(db, workdir, extra_env).start()
+    results: dict = {"db": db_kind, "cold_start_s": round(gateway.cold_start, 2), "env": extra_env or {},
+                     "machine": machine()}
     try:
         key = gateway.provision(upstream.port)
         direct = f"http://127.0.0.1:{upstream.port}"
@@ -290,7 +305,10 @@ def run(db_kind: str, duration: int, scenarios: tuple, workdir: pathlib.Path) ->
                     body, path = dict(CLAUDE_BODY), "/v1/messages"
                 d = wrk(direct + upstream_path, body if not name.startswith("claude") else CHAT_BODY, "", conc,
                         duration, workdir)
+                spy = profiler(gateway, duration, profile and f"{profile}.{name}.txt")
                 gw = wrk(gateway.url + path, body, key, conc, duration, workdir)
+                if spy:
+                    spy.wait(30)
                 results[name] = {"gateway": gw, "direct": d,
                                  "added_ms": {p: round(gw[p] - d[p], 3) for p in ("p50", "p75", "p90", "p99")}}
             elif name.startswith("stream"):
@@ -301,6 +319,7 @@ def run(db_kind: str, duration: int, scenarios: tuple, workdir: pathlib.Path) ->
             peak = max(peak, gateway.rss_mb())
         results["rss_peak_mb"] = round(peak, 1)
         results["ledger"] = ledger_check(gateway, key)
+        results["machine"]["loadavg_end"] = os.getloadavg()[0]
     finally:
         gateway.stop()
         upstream.stop()
@@ -308,9 +327,19 @@ def run(db_kind: str, duration: int, scenarios: tuple, workdir: pathlib.Path) ->
     return results
 
 
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), "?")
+    return {"nproc": os.cpu_count(), "cpu": cpu, "loadavg_start": os.getloadavg()[0]}
+
+
 def report(results: dict) -> str:
+    m = results.get("machine", {})
+    env = " ".join(f"{k}={v}" for k, v in results.get("env", {}).items()) or "defaults"
     rows = [f"### Realistic mode on {results['db']} (cold start {results['cold_start_s']} s, RSS idle "
             f"{results.get('rss_idle_mb')} MB, peak {results.get('rss_peak_mb')} MB)", "",
+            f"Machine: {m.get('nproc')} cores, {m.get('cpu')}; load average {m.get('loadavg_start', 0):.2f} at the "
+            f"start, {m.get('loadavg_end', 0):.2f} at the end. Gateway settings: {env}.", "",
             "| scenario | gateway req/s | direct req/s | added p50 ms | added p99 ms | errors |",
             "|---|---|---|---|---|---|"]
     for name in SCENARIOS:
@@ -340,12 +369,17 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--json", action="store_true", help="print raw results as JSON too")
+    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
+                        help="a gateway setting (repeatable), e.g. --env LEDGER_WRITE_BEHIND=false")
+    parser.add_argument("--profile", metavar="PREFIX", help="py-spy the worker during each JSON scenario "
+                        "(raw folded stacks in PREFIX.<scenario>.txt)")
     args = parser.parse_args()
     for tool in ("nginx", "wrk"):
         if not shutil.which(tool):
             sys.exit(f"{tool} not found: run scripts/install-bench-tools")
     with tempfile.TemporaryDirectory(prefix="oneapi-bench-") as tmp:
-        results = run(args.db, args.duration, tuple(s for s in args.scenarios.split(",") if s), pathlib.Path(tmp))
+        results = run(args.db, args.duration, tuple(s for s in args.scenarios.split(",") if s), pathlib.Path(tmp),
+                      args.profile, dict(DEFAULT_ENV, **dict(e.split("=", 1) for e in args.env)))
     if args.json:
         print(json.dumps(results, indent=2))
     print(report(results))

@@ -62,24 +62,43 @@ class Movement:
 
 
 def batching() -> bool:
-    return bool(config.settings.batch_update_enabled)
+    return bool(config.settings.batch_update_enabled or config.settings.ledger_write_behind)
+
+
+def write_behind() -> bool:
+    """Logs and cost rows are queued too (LEDGER_WRITE_BEHIND), not only the counters."""
+    return bool(config.settings.ledger_write_behind)
 
 
 # ------------------------------------------------------------------ reads
 
 
 def user_quota(user_id: int) -> int | None:
-    row = User.select(User.quota).where(User.id == user_id).tuples().first()
-    if row is None:
+    stored = _read_counter(User, "quota", user_id)
+    if stored is None:
         return None
-    return int(row[0] or 0) + (batch.pending("users", user_id, "quota") if batching() else 0)
+    return stored + (batch.pending("users", user_id, "quota") if batching() else 0)
 
 
 def token_remain(token_id: int) -> int | None:
-    row = Token.select(Token.remain_quota).where(Token.id == token_id).tuples().first()
-    if row is None:
+    stored = _read_counter(Token, "remain_quota", token_id)
+    if stored is None:
         return None
-    return int(row[0] or 0) + (batch.pending("tokens", token_id, "remain_quota") if batching() else 0)
+    return stored + (batch.pending("tokens", token_id, "remain_quota") if batching() else 0)
+
+
+_COUNTER_SQL: dict[tuple, str] = {}
+
+
+def _read_counter(model, column: str, row_id: int) -> int | None:
+    """One column of one row by id, with SQL built once per dialect (hot path: no query construction)."""
+    db = database.obj
+    key = (id(db), model, column)
+    sql = _COUNTER_SQL.get(key)
+    if sql is None:
+        sql = _COUNTER_SQL[key] = model.select(getattr(model, column)).where(model.id == 0).sql()[0]
+    row = db.execute_sql(sql, (row_id,)).fetchone()
+    return None if row is None else int(row[0] or 0)
 
 
 # ------------------------------------------------------------------ writes
@@ -90,11 +109,12 @@ def hold(user_id: int, token_id: int, token_key: str, token_limited: bool, amoun
     if amount <= 0:
         return
     if batching():
-        if token_limited and (token_remain(token_id) or 0) < amount:
-            raise HoldRefused("token")
-        if (user_quota(user_id) or 0) < amount:
-            raise HoldRefused("user")
-        _batch(Movement(user_id, token_id, token_key, token_limited, 0, amount), int(time.time()))
+        # database balances first (they may yield to other greenlets), then check-and-take in one step
+        remain = (_read_counter(Token, "remain_quota", token_id) or 0) if token_limited else None
+        refused = batch.try_hold(user_id, _read_counter(User, "quota", user_id) or 0, token_id, remain, amount,
+                                 token_key, int(time.time()))
+        if refused:
+            raise HoldRefused(refused)
         return
     in_transaction(lambda: take(user_id, token_id, token_limited, amount))
     invalidate(user_id, token_key if token_limited else None)
@@ -118,7 +138,11 @@ def move(m: Movement, log_row: dict | None = None) -> None:
     now = int(time.time())
     if batching():
         _batch(m, now)
-        _insert_log_or_keep(log_row)
+        if write_behind():
+            if log_row is not None:
+                batch.add_log(log_row)
+        else:
+            _insert_log_or_keep(log_row)
         return
     same_db = log_database.obj is database.obj
 
@@ -146,18 +170,27 @@ def upsert_cost(request_id: str, user_id: int, quota: int) -> None:
     if not request_id:
         return
     now_ms = int(time.time() * 1000)
-    query = UserRequestCost.insert(created_time=now_ms // 1000, user_id=user_id, request_id=request_id,
-                                   quota=quota, created_at=now_ms, updated_at=now_ms)
-    update = {UserRequestCost.quota: quota, UserRequestCost.updated_at: now_ms}
+    row = dict(created_time=now_ms // 1000, user_id=user_id, request_id=request_id, quota=quota,
+               created_at=now_ms, updated_at=now_ms)
+    if write_behind():
+        batch.add_cost(row)
+        return
+    try:
+        with_retry(lambda: upsert_cost_now(row))
+    except Exception:  # noqa: BLE001
+        # The ledger itself is already right; the cost row is a convenience lookup.
+        log.exception("could not record the cost of request %s", request_id)
+
+
+def upsert_cost_now(row: dict) -> None:
+    """Insert a cost row, or overwrite the quota of the request's existing one."""
+    query = UserRequestCost.insert(**row)
+    update = {UserRequestCost.quota: row["quota"], UserRequestCost.updated_at: row["updated_at"]}
     if dialect_of(database) == "mysql":
         query = query.on_conflict(update=update)
     else:
         query = query.on_conflict(conflict_target=[UserRequestCost.request_id], update=update)
-    try:
-        with_retry(query.execute)
-    except Exception:  # noqa: BLE001
-        # The ledger itself is already right; the cost row is a convenience lookup.
-        log.exception("could not record the cost of request %s", request_id)
+    query.execute()
 
 
 # ------------------------------------------------------------------ internals

@@ -8,6 +8,11 @@ Nothing is lost on an orderly stop: the flusher runs every ``BATCH_UPDATE_INTERV
 more from the shutdown hook (gunicorn's ``worker_exit``). A flush swaps the pending map out under a lock,
 writes each row with ``UPDATE ... SET col = col + ?`` (never read-modify-write) and puts back whatever
 could not be written.
+
+With ``LEDGER_WRITE_BEHIND`` the whole settlement leaves the request path: counters, consume log rows and the
+fork's cost rows wait here and one flush every ``LEDGER_FLUSH_INTERVAL_MS`` writes them in one transaction
+(counters aggregated per row as ``col = col + ?``, logs as one multi-row INSERT, cost rows coalesced per
+request id). A graceful stop flushes; a SIGKILL or a crash loses what the last interval queued.
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ import threading
 import time
 from collections import defaultdict
 
+from oneapi import config
 from oneapi.models import Channel, Log, Token, User
 
 log = logging.getLogger(__name__)
@@ -27,7 +33,10 @@ _flush_lock = threading.Lock()
 # (table, row id) -> {column: delta}; tokens also carry "accessed_time" as a max, not a sum.
 _pending: dict[tuple[str, int], dict[str, int]] = defaultdict(dict)
 _pending_logs: list[dict] = []
+# request id -> cost row (write-behind only): the last quota wins, as the synchronous upsert would
+_pending_costs: dict[str, dict] = {}
 _token_keys: dict[int, str] = {}
+_inflight: dict[tuple[str, int], dict[str, int]] = {}  # what the running flush is writing
 _hook_registered = False
 
 
@@ -38,14 +47,35 @@ def add(table: str, row_id: int, deltas: dict[str, int], accessed_time: int | No
         return
     _ensure_shutdown_hook()
     with _lock:
-        row = _pending[(table, row_id)]
-        for column, value in deltas.items():
-            if value:
-                row[column] = row.get(column, 0) + int(value)
-        if accessed_time is not None:
-            row["accessed_time"] = max(row.get("accessed_time", 0), int(accessed_time))
-        if token_key:
-            _token_keys[row_id] = token_key
+        _add_locked(table, row_id, deltas, accessed_time, token_key)
+
+
+def _add_locked(table: str, row_id: int, deltas: dict[str, int], accessed_time: int | None = None,
+                token_key: str | None = None) -> None:
+    row = _pending[(table, row_id)]
+    for column, value in deltas.items():
+        if value:
+            row[column] = row.get(column, 0) + int(value)
+    if accessed_time is not None:
+        row["accessed_time"] = max(row.get("accessed_time", 0), int(accessed_time))
+    if token_key:
+        _token_keys[row_id] = token_key
+
+
+def try_hold(user_id: int, user_quota: int, token_id: int, token_remain: int | None, amount: int,
+             token_key: str, now: int) -> str | None:
+    """Take ``amount`` in memory if the database balances plus what is pending cover it: one atomic step
+    per process. Returns None when taken, else "token" or "user" (the one that does not cover it)."""
+    _ensure_shutdown_hook()
+    with _lock:
+        if token_remain is not None and token_remain + _pending_locked("tokens", token_id, "remain_quota") < amount:
+            return "token"
+        if user_quota + _pending_locked("users", user_id, "quota") < amount:
+            return "user"
+        if token_remain is not None and token_id:
+            _add_locked("tokens", token_id, {"remain_quota": -amount, "used_quota": amount}, now, token_key)
+        _add_locked("users", user_id, {"quota": -amount})
+        return None
 
 
 def add_log(row: dict) -> None:
@@ -55,15 +85,31 @@ def add_log(row: dict) -> None:
         _pending_logs.append(dict(row))
 
 
+def add_cost(row: dict) -> None:
+    """A cost row to upsert at the next flush (write-behind); a later row of the same request replaces it."""
+    _ensure_shutdown_hook()
+    with _lock:
+        earlier = _pending_costs.get(row["request_id"])
+        if earlier is not None:
+            row = dict(row, created_time=earlier["created_time"], created_at=earlier["created_at"])
+        _pending_costs[row["request_id"]] = row
+
+
 def pending(table: str, row_id: int, column: str) -> int:
     """The not yet written delta of one counter (so checks can see it)."""
     with _lock:
-        return _pending.get((table, row_id), {}).get(column, 0)
+        return _pending_locked(table, row_id, column)
+
+
+def _pending_locked(table: str, row_id: int, column: str) -> int:
+    # A flush in progress may or may not have committed yet: its deductions count (a balance is never
+    # overestimated), its credits do not until they are read back from the database.
+    return _pending.get((table, row_id), {}).get(column, 0) + min(0, _inflight.get((table, row_id), {}).get(column, 0))
 
 
 def is_empty() -> bool:
     with _lock:
-        return not any(_pending.values()) and not _pending_logs
+        return not any(_pending.values()) and not _pending_logs and not _pending_costs
 
 
 def flush() -> int:
@@ -73,28 +119,76 @@ def flush() -> int:
     with _flush_lock:  # one flush at a time, so a row's deltas are never written twice
         with _lock:
             rows = {k: v for k, v in _pending.items() if v}
+            _inflight.update(rows)
             logs = list(_pending_logs)
             keys = dict(_token_keys)
+            costs = dict(_pending_costs)
             _pending.clear()
             _pending_logs.clear()
             _token_keys.clear()
-        written = 0
-        failed: dict[tuple[str, int], dict[str, int]] = {}
+            _pending_costs.clear()
+        try:
+            return _flush(rows, logs, keys, costs)
+        finally:
+            with _lock:
+                _inflight.clear()
+
+
+def _flush(rows: dict, logs: list[dict], keys: dict[int, str], costs: dict[str, dict]) -> int:
+    """Write the swapped-out batch; what fails is put back."""
+    if config.settings.ledger_write_behind:
+        return _flush_at_once(rows, logs, keys, costs)
+    written = 0
+    failed: dict[tuple[str, int], dict[str, int]] = {}
+    for (table, row_id), deltas in rows.items():
+        if failed:  # the database is failing: do not hammer it, keep the rest for later
+            failed[(table, row_id)] = deltas
+            continue
+        try:
+            _write_row(table, row_id, deltas)
+            written += 1
+        except Exception:  # noqa: BLE001 - whatever the driver raised, keep the deltas
+            log.exception("batch update of %s #%s failed; kept for the next flush", table, row_id)
+            failed[(table, row_id)] = deltas
+    failed_logs = _write_logs(logs)
+    failed_costs = _write_costs(costs)
+    if failed or failed_logs or failed_costs:
+        _restore(failed, failed_logs, keys, failed_costs)
+    _invalidate_caches(rows, failed, keys)
+    return written
+
+
+def _flush_at_once(rows: dict, logs: list[dict], keys: dict[int, str], costs: dict[str, dict]) -> int:
+    """Write-behind: every counter, log and cost row in one transaction; on failure all of it stays pending."""
+    from oneapi.billing.accounts import in_transaction, upsert_cost_now
+    from oneapi.db import database, log_database
+    same_db = log_database.obj is database.obj
+
+    def work() -> None:
         for (table, row_id), deltas in rows.items():
-            if failed:  # the database is failing: do not hammer it, keep the rest for later
-                failed[(table, row_id)] = deltas
-                continue
-            try:
-                _write_row(table, row_id, deltas)
-                written += 1
-            except Exception:  # noqa: BLE001 - whatever the driver raised, keep the deltas
-                log.exception("batch update of %s #%s failed; kept for the next flush", table, row_id)
-                failed[(table, row_id)] = deltas
+            _write_row(table, row_id, deltas)
+        if same_db:
+            _insert_logs(logs)
+        for cost in costs.values():
+            upsert_cost_now(cost)
+
+    try:
+        in_transaction(work)
+    except Exception:  # noqa: BLE001 - whatever the driver raised, nothing is lost
+        log.exception("write-behind flush of %d rows failed; kept for the next flush", len(rows) + len(logs))
+        _restore(rows, logs, keys, costs)
+        return 0
+    if not same_db:
         failed_logs = _write_logs(logs)
-        if failed or failed_logs:
-            _restore(failed, failed_logs, keys)
-        _invalidate_caches(rows, failed, keys)
-        return written
+        if failed_logs:
+            _restore({}, failed_logs, {})
+    _invalidate_caches(rows, {}, keys)
+    return len(rows)
+
+
+def _insert_logs(logs: list[dict]) -> None:
+    for start in range(0, len(logs), 200):  # bounded statement size (SQLite's variable limit)
+        Log.insert_many(logs[start:start + 200]).execute()
 
 
 def _write_row(table: str, row_id: int, deltas: dict[str, int]) -> None:
@@ -119,8 +213,22 @@ def _write_logs(logs: list[dict]) -> list[dict]:
     return failed
 
 
-def _restore(failed: dict, failed_logs: list[dict], keys: dict[int, str]) -> None:
+def _write_costs(costs: dict[str, dict]) -> dict[str, dict]:
+    """Cost rows left by a write-behind period (the setting was turned off since): upsert them one by one."""
+    from oneapi.billing.accounts import upsert_cost_now
+    for i, (request_id, row) in enumerate(costs.items()):
+        try:
+            upsert_cost_now(row)
+        except Exception:  # noqa: BLE001
+            log.exception("writing a pending cost row failed; kept for the next flush")
+            return dict(list(costs.items())[i:])
+    return {}
+
+
+def _restore(failed: dict, failed_logs: list[dict], keys: dict[int, str], costs: dict | None = None) -> None:
     with _lock:
+        for request_id, cost in (costs or {}).items():
+            _pending_costs.setdefault(request_id, cost)  # a newer row queued meanwhile wins
         for (table, row_id), deltas in failed.items():
             row = _pending[(table, row_id)]
             for column, value in deltas.items():
@@ -183,4 +291,5 @@ def reset_for_tests() -> None:
         _pending.clear()
         _pending_logs.clear()
         _token_keys.clear()
+        _pending_costs.clear()
     _hook_registered = False

@@ -271,7 +271,10 @@ def start_jobs(cfg) -> None:
     """Flush batched (or temporarily unwritable) quota changes, and prune old cost rows on the master."""
     from oneapi.billing import batch
     from oneapi.services import scheduler
-    scheduler.every(max(1, cfg.batch_update_interval), batch.flush, "billing-batch-flush")
+    interval = max(1, cfg.batch_update_interval)
+    if cfg.ledger_write_behind:
+        interval = min(interval, max(0.05, cfg.ledger_flush_interval_ms / 1000))
+    scheduler.every(interval, batch.flush, "billing-batch-flush")
     if cfg.is_master:
         scheduler.every(3600, prune_cost_rows, "billing-prune-cost-rows", initial_delay=60)
 

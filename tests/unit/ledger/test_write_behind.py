@@ -1,0 +1,64 @@
+"""LEDGER_WRITE_BEHIND: settlement, consume logs and cost rows leave the request path; one flush writes them."""
+from __future__ import annotations
+
+import pytest
+
+from oneapi.billing import batch, ledger
+from tests.unit.ledger import support
+from tests.unit.ledger.support import accounts, context, cost_of, logs_of
+
+
+@pytest.fixture
+def ledger_env():
+    return {"LEDGER_WRITE_BEHIND": "true"}
+
+
+@pytest.fixture
+def wb_db(ledger_db):
+    support.User.update(quota=150_000).where(support.User.id == ledger_db["user"]).execute()
+    return ledger_db
+
+
+def test_nothing_is_written_until_the_flush_and_then_everything_is(wb_db):
+    before = accounts(wb_db)
+    for i in range(3):
+        res = ledger.reserve(context(wb_db, f"wb-{i}"), 100, 400)
+        assert ledger.settle(res, ledger.Usage(100, 50)) == 500
+    assert accounts(wb_db) == before
+    assert logs_of("wb-0") == [] and cost_of("wb-0") is None
+
+    assert batch.flush() == 3  # the user, token and channel rows, each aggregated into one UPDATE
+    after = accounts(wb_db)
+    assert (after["user_quota"], after["user_used"], after["requests"]) == (150_000 - 1500, 1500, 3)
+    assert (after["token_remain"], after["token_used"], after["channel_used"]) == (1_000_000 - 1500, 1500, 1500)
+    assert [logs_of(f"wb-{i}")[0].quota for i in range(3)] == [500, 500, 500]
+    assert cost_of("wb-1") == 500  # the estimate queued at reservation was replaced by the final quota
+    assert batch.is_empty() and batch.flush() == 0
+
+
+def test_admission_counts_what_is_queued(wb_db):
+    support.User.update(quota=3000).where(support.User.id == wb_db["user"]).execute()
+    first = ledger.reserve(context(wb_db, "wb-a"), 100, 400)  # holds 2000, only in memory
+    assert first.reserved == 2000
+    with pytest.raises(ledger.QuotaError):
+        ledger.reserve(context(wb_db, "wb-b"), 100, 400)
+    ledger.refund(first)
+    batch.flush()
+    assert accounts(wb_db)["user_quota"] == 3000 and cost_of("wb-a") == 0
+
+
+def test_a_failed_flush_keeps_everything(wb_db, monkeypatch):
+    res = ledger.reserve(context(wb_db, "wb-f"), 100, 400)
+    ledger.settle(res, ledger.Usage(100, 50))
+    before = accounts(wb_db)
+
+    def broken(*_a, **_k):
+        raise RuntimeError("database went away")
+
+    insert_logs = batch._insert_logs
+    monkeypatch.setattr(batch, "_insert_logs", broken)
+    assert batch.flush() == 0
+    assert accounts(wb_db) == before and logs_of("wb-f") == []  # rolled back as one unit
+    monkeypatch.setattr(batch, "_insert_logs", insert_logs)
+    assert batch.flush() == 3
+    assert accounts(wb_db)["user_used"] == 500 and logs_of("wb-f")[0].quota == 500 and cost_of("wb-f") == 500
