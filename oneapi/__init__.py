@@ -125,7 +125,7 @@ def _install_error_handlers(app: Flask) -> None:
         from oneapi.relay.formats import claude, gemini
         rid = getattr(g, "request_id", "")
         text = f"{message} (request id: {rid})" if rid else message
-        if request.path.startswith("/v1beta/"):
+        if request.path.startswith("/v1beta/") or (request.path.startswith("/v1/models/") and ":" in request.path):
             return jsonify(gemini.encode_error(status, text)), status
         if request.path.startswith(("/v1/messages", "/v1/v1/messages")):
             return jsonify(claude.encode_error(status, text)), status

@@ -105,3 +105,9 @@ def test_emoji_escapes_are_still_accepted(target):
 def _admin_write_ok(target, path, body):
     resp, data = target.send("regression", "POST", path, body, "application/json", ROOT)
     return resp.status_code, harness.parse_json(data)
+
+
+def test_nul_in_a_gemini_v1_path_answers_in_gemini_format(target):
+    resp, data = target.send("regression", "POST", "/v1/models/%00:generateContent", b"{}", "application/json",
+                             {"x-goog-api-key": ROOT_KEY})
+    assert resp.status_code == 400 and harness.check_error_format("gemini", 400, harness.parse_json(data)) is None
