@@ -14,7 +14,7 @@ import requests
 from flask import Response, g, stream_with_context
 
 from oneapi.models.constants import CHANNEL_ENABLED
-from oneapi.relay import metering, prepare as prep, providers, responses_state, streaming, upstream
+from oneapi.relay import conversion_extras, metering, prepare as prep, providers, responses_state, streaming, upstream
 from oneapi.relay.auth import Caller
 from oneapi.relay.errors import RelayError, error_response
 from oneapi.relay.formats.errors import decode_any
@@ -121,7 +121,7 @@ def _attempt(caller: Caller, rr: RelayRequest, channel) -> Response:
             return _deliver_stream(rr, prepared, resp, meter)
         if rr.mode == "audio_speech" and not resp.headers.get("Content-Type", "").startswith("application/json"):
             return _deliver_audio(resp, meter)
-        return _deliver_body(rr, prepared, resp, meter)
+        return conversion_extras.answer_body(rr, _deliver_body(rr, prepared, resp, meter))
     except Exception:
         resp.close()
         meter.refund()
@@ -247,6 +247,7 @@ def _deliver_audio(resp, meter: metering.Meter) -> Response:
 def _deliver_stream(rr: RelayRequest, prepared: prep.Prepared, resp, meter: metering.Meter) -> Response:
     from oneapi.relay import stream_processors
     processor = responses_state.watch_stream(rr, prepared, stream_processors.for_request(rr, prepared))
+    processor = conversion_extras.wrap_stream(rr, processor)  # tool names, reasoning field, <think>
 
     def finished(client_gone: bool) -> None:
         if client_gone:

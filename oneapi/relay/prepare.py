@@ -179,6 +179,8 @@ def _multipart(rr: RelayRequest, model: str) -> tuple[bytes, str]:
 
 def prepare(rr: RelayRequest, channel, model: str) -> Prepared:
     prepared = _prepare(rr, channel, model)
+    from oneapi.relay import conversion_extras  # ?thinking, provider-native fields, safe tool names
+    conversion_extras.adjust_upstream(rr, channel, model, prepared)
     if providers.protocol_of(channel.type) == "native":  # body tweaks and signing of native adaptors
         prepared.headers, prepared.data = providers.finish_native(channel, prepared.url, prepared.headers,
                                                                   prepared.data, model, prepared.upstream_stream)

@@ -5,9 +5,8 @@ from functools import wraps
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from oneapi.relay import auth, listing, pipeline, proxy, responses_state
+from oneapi.relay import auth, conversion_extras, listing, pipeline, proxy, responses_state
 from oneapi.relay.errors import RelayError, error_response, not_implemented
-from oneapi.relay.request import read
 
 bp = Blueprint("relay", __name__)
 
@@ -70,7 +69,9 @@ def _relay_rate_limited(caller) -> Response | None:
 
 def _relay(mode: str, path_model: str | None = None) -> Response:
     try:
-        rr = read(mode, path_model)
+        rr = conversion_extras.read(mode, path_model)  # a body in another client format is served as such
+        if isinstance(rr, Response):  # AUTO_DETECT_API_FORMAT_ACTION=redirect
+            return rr
         auth.check_model_allowed(g.caller, rr.model)
         if responses_state.background.wanted(rr):  # the gateway runs it and keeps the result
             return responses_state.background.start(g.caller, rr, pipeline.relay)
