@@ -111,3 +111,17 @@ def test_nul_in_a_gemini_v1_path_answers_in_gemini_format(target):
     resp, data = target.send("regression", "POST", "/v1/models/%00:generateContent", b"{}", "application/json",
                              {"x-goog-api-key": ROOT_KEY})
     assert resp.status_code == 400 and harness.check_error_format("gemini", 400, harness.parse_json(data)) is None
+
+
+@pytest.mark.parametrize("body", [b'{"add_reason": "x", "add_used_quota": Infinity}',
+                                  b'{"add_reason": "x", "add_used_quota": NaN}',
+                                  b'{"add_reason": "x", "add_used_quota": 1e999}',
+                                  b'{"add_reason": "x", "add_used_quota": 5, "elapsed_time_ms": -Infinity}',
+                                  b'{"add_reason": "x", "phase": "pre", "add_used_quota": 5, "timeout_seconds": 1e400}'])
+def test_non_finite_numbers_are_invalid_json(target, body):
+    before = target.snapshot()
+    resp, data = target.send("regression", "POST", "/api/token/consume", body, "application/json",
+                             {"Authorization": f"Bearer sk-{ROOT_KEY}"})
+    parsed = harness.check_admin(target, resp, data, f"consume {body!r}", relay_auth_errors=True)
+    assert resp.status_code == 400 and parsed["success"] is False
+    assert target.snapshot() == before
