@@ -11,6 +11,7 @@ import re
 
 _SAFE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _UNSAFE_CHARS = re.compile(r"[^a-zA-Z0-9_-]")
+_NAME_LISTS = ("allowedFunctionNames", "allowed_function_names")
 
 
 def _declared_names(body: dict) -> list[str]:
@@ -55,13 +56,15 @@ def renames(body) -> dict[str, str]:
 
 def rename_in(value, mapping: dict[str, str]):
     """Replace every ``"name": <mapped>`` in a JSON value (tool definitions, calls, results and choices all
-    carry the tool name under ``name``); returns the value, changed in place where it is a dict or list."""
+    carry the tool name under ``name``, Gemini's forced call in ``allowedFunctionNames``); returns the value, changed in place where it is a dict or list."""
     if not mapping:
         return value
     if isinstance(value, dict):
         for key, item in value.items():
             if key == "name" and isinstance(item, str) and item in mapping:
                 value[key] = mapping[item]
+            elif key in _NAME_LISTS and isinstance(item, list):  # Gemini's forced-call list
+                value[key] = [mapping.get(n, n) if isinstance(n, str) else n for n in item]
             elif isinstance(item, (dict, list)):
                 rename_in(item, mapping)
     elif isinstance(value, list):
