@@ -74,20 +74,30 @@ def write_behind() -> bool:
 
 
 def user_quota(user_id: int) -> int | None:
-    stored = _read_counter(User, "quota", user_id)
+    stored = _stored_counter(User, "quota", user_id)
     if stored is None:
         return None
     return stored + (batch.pending("users", user_id, "quota") if batching() else 0)
 
 
 def token_remain(token_id: int) -> int | None:
-    stored = _read_counter(Token, "remain_quota", token_id)
+    stored = _stored_counter(Token, "remain_quota", token_id)
     if stored is None:
         return None
     return stored + (batch.pending("tokens", token_id, "remain_quota") if batching() else 0)
 
 
 _COUNTER_SQL: dict[tuple, str] = {}
+
+
+def _stored_counter(model, column: str, row_id: int) -> int | None:
+    """The database value of a counter; with write-behind remembered for one flush interval, because the
+    process's own changes are in the batch until a flush commits them (and each flush forgets the values).
+    Another process's or an admin's change is seen within that interval."""
+    if not write_behind():
+        return _read_counter(model, column, row_id)
+    ttl = max(0.05, config.settings.ledger_flush_interval_ms / 1000)
+    return batch.stored(model._meta.table_name, row_id, column, lambda: _read_counter(model, column, row_id), ttl)
 
 
 def _read_counter(model, column: str, row_id: int) -> int | None:
@@ -110,8 +120,8 @@ def hold(user_id: int, token_id: int, token_key: str, token_limited: bool, amoun
         return
     if batching():
         # database balances first (they may yield to other greenlets), then check-and-take in one step
-        remain = (_read_counter(Token, "remain_quota", token_id) or 0) if token_limited else None
-        refused = batch.try_hold(user_id, _read_counter(User, "quota", user_id) or 0, token_id, remain, amount,
+        remain = (_stored_counter(Token, "remain_quota", token_id) or 0) if token_limited else None
+        refused = batch.try_hold(user_id, _stored_counter(User, "quota", user_id) or 0, token_id, remain, amount,
                                  token_key, int(time.time()))
         if refused:
             raise HoldRefused(refused)
@@ -191,6 +201,18 @@ def upsert_cost_now(row: dict) -> None:
     else:
         query = query.on_conflict(conflict_target=[UserRequestCost.request_id], update=update)
     query.execute()
+
+
+def upsert_costs_now(rows: list[dict]) -> None:
+    """Many cost rows (distinct request ids) in one statement: new rows inserted, existing ones overwritten."""
+    preserve = [UserRequestCost.quota, UserRequestCost.updated_at]
+    for start in range(0, len(rows), 100):  # bounded statement size (SQLite's variable limit)
+        query = UserRequestCost.insert_many(rows[start:start + 100])
+        if dialect_of(database) == "mysql":
+            query = query.on_conflict(preserve=preserve)
+        else:
+            query = query.on_conflict(conflict_target=[UserRequestCost.request_id], preserve=preserve)
+        query.execute()
 
 
 # ------------------------------------------------------------------ internals

@@ -101,6 +101,35 @@ def pending(table: str, row_id: int, column: str) -> int:
         return _pending_locked(table, row_id, column)
 
 
+# Write-behind: database balances remembered briefly, so admission needs no query per request. Every flush
+# commit forgets them (its deltas leave _pending and are now in the database); a read that overlapped the
+# commit is not remembered (the generation changed).
+_stored: dict[tuple[str, int, str], tuple[float, int]] = {}
+_generation = 0
+
+
+def stored(table: str, row_id: int, column: str, load, ttl: float) -> int | None:
+    """The database value of one counter, read with ``load()`` at most every ``ttl`` seconds."""
+    key = (table, row_id, column)
+    now = time.monotonic()
+    hit = _stored.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    generation = _generation
+    value = load()
+    if value is not None and generation == _generation:
+        if len(_stored) > 100_000:
+            _stored.clear()
+        _stored[key] = (now + ttl, value)
+    return value
+
+
+def _forget_stored() -> None:
+    global _generation
+    _generation += 1
+    _stored.clear()
+
+
 def _pending_locked(table: str, row_id: int, column: str) -> int:
     # A flush in progress may or may not have committed yet: its deductions count (a balance is never
     # overestimated), its credits do not until they are read back from the database.
@@ -160,7 +189,7 @@ def _flush(rows: dict, logs: list[dict], keys: dict[int, str], costs: dict[str, 
 
 def _flush_at_once(rows: dict, logs: list[dict], keys: dict[int, str], costs: dict[str, dict]) -> int:
     """Write-behind: every counter, log and cost row in one transaction; on failure all of it stays pending."""
-    from oneapi.billing.accounts import in_transaction, upsert_cost_now
+    from oneapi.billing.accounts import in_transaction, upsert_costs_now
     from oneapi.db import database, log_database
     same_db = log_database.obj is database.obj
 
@@ -169,8 +198,8 @@ def _flush_at_once(rows: dict, logs: list[dict], keys: dict[int, str], costs: di
             _write_row(table, row_id, deltas)
         if same_db:
             _insert_logs(logs)
-        for cost in costs.values():
-            upsert_cost_now(cost)
+        if costs:
+            upsert_costs_now(list(costs.values()))
 
     try:
         in_transaction(work)
@@ -178,6 +207,7 @@ def _flush_at_once(rows: dict, logs: list[dict], keys: dict[int, str], costs: di
         log.exception("write-behind flush of %d rows failed; kept for the next flush", len(rows) + len(logs))
         _restore(rows, logs, keys, costs)
         return 0
+    _forget_stored()
     if not same_db:
         failed_logs = _write_logs(logs)
         if failed_logs:
@@ -292,4 +322,5 @@ def reset_for_tests() -> None:
         _pending_logs.clear()
         _token_keys.clear()
         _pending_costs.clear()
+    _forget_stored()
     _hook_registered = False

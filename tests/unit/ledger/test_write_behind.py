@@ -62,3 +62,23 @@ def test_a_failed_flush_keeps_everything(wb_db, monkeypatch):
     monkeypatch.setattr(batch, "_insert_logs", insert_logs)
     assert batch.flush() == 3
     assert accounts(wb_db)["user_used"] == 500 and logs_of("wb-f")[0].quota == 500 and cost_of("wb-f") == 500
+
+
+def test_a_settlement_flushed_after_its_reservation_overwrites_the_cost_row(wb_db):
+    res = ledger.reserve(context(wb_db, "wb-two"), 100, 400)
+    other = ledger.reserve(context(wb_db, "wb-other"), 100, 400)
+    batch.flush()
+    assert cost_of("wb-two") == 2000  # the provisional estimate
+    ledger.settle(res, ledger.Usage(100, 50))
+    ledger.settle(other, ledger.Usage(10, 0))
+    batch.flush()
+    assert (cost_of("wb-two"), cost_of("wb-other")) == (500, 20)
+    assert accounts(wb_db)["user_used"] == 520
+
+
+def test_balances_remembered_for_admission_are_forgotten_by_each_flush(wb_db):
+    support.User.update(quota=3000).where(support.User.id == wb_db["user"]).execute()
+    ledger.reserve(context(wb_db, "wb-r1"), 100, 400)  # remembers 3000 from the database, holds 2000
+    batch.flush()  # the database now says 1000 and nothing is pending
+    with pytest.raises(ledger.QuotaError):  # a remembered 3000 would let this one overspend
+        ledger.reserve(context(wb_db, "wb-r2"), 100, 400)
