@@ -21,7 +21,7 @@ worker_connections = 4000
 _FLUSH_MARGIN_S = 15
 graceful_timeout = _cfg.shutdown_timeout + _FLUSH_MARGIN_S
 timeout = 120  # heartbeat only: gevent workers keep long streams alive regardless
-keepalive = 75  # above nginx's upstream keepalive_timeout (deploy/nginx.conf), so nginx always closes first
+keepalive = 5  # short: an idle keep-alive connection holds a worker this long after SIGTERM; nginx closes first (4 s)
 accesslog = None
 errorlog = "-"
 # gunicorn's runtime control socket ($HOME/.gunicorn/gunicorn.ctl) would be shared by every instance on a host
