@@ -165,6 +165,22 @@ class Gateway:
         self.cold_start = time.time() - started
         return self
 
+    def restart_to_first_completion(self, key: str) -> float:
+        """Stop, start again on the same database, and time until a chat completion is answered (200)."""
+        self.stop()
+        started = time.time()
+        self.start()
+        while time.time() - started < 60:
+            try:
+                r = requests.post(self.url + "/v1/chat/completions", json=CHAT_BODY, timeout=10,
+                                  headers={"Authorization": f"Bearer {key}"})
+                if r.status_code == 200:
+                    return time.time() - started
+            except requests.RequestException:
+                pass
+            time.sleep(0.02)
+        raise RuntimeError("no chat completion within 60 s of a restart")
+
     def worker_pid(self) -> int | None:
         out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout.split()
         return int(out[0]) if out else None
@@ -177,6 +193,14 @@ class Gateway:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
         return 0.0
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU the worker has used so far."""
+        pid = self.worker_pid()
+        if not pid:
+            return 0.0
+        fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def api(self, method: str, path: str, **kw):
         r = requests.request(method, self.url + path, headers={"Authorization": self.ACCESS_TOKEN}, timeout=10, **kw)
@@ -288,6 +312,7 @@ def run(db_kind: str, duration: int, scenarios: tuple, workdir: pathlib.Path, pr
                      "machine": machine()}
     try:
         key = gateway.provision(upstream.port)
+        results["cold_start_to_completion_s"] = round(gateway.restart_to_first_completion(key), 2)
         direct = f"http://127.0.0.1:{upstream.port}"
         # warm up: connections, caches, encoders
         wrk(gateway.url + "/v1/chat/completions", CHAT_BODY, key, 4, 2, workdir)
@@ -306,14 +331,20 @@ def run(db_kind: str, duration: int, scenarios: tuple, workdir: pathlib.Path, pr
                 d = wrk(direct + upstream_path, body if not name.startswith("claude") else CHAT_BODY, "", conc,
                         duration, workdir)
                 spy = profiler(gateway, duration, profile and f"{profile}.{name}.txt")
+                cpu = gateway.cpu_seconds()
                 gw = wrk(gateway.url + path, body, key, conc, duration, workdir)
+                # worker CPU per request: the cost that does not depend on what else the machine runs
+                served = gw["rps"] * duration
+                gw["cpu_ms_per_req"] = round((gateway.cpu_seconds() - cpu) * 1000 / served, 3) if served else 0
                 if spy:
                     spy.wait(30)
                 results[name] = {"gateway": gw, "direct": d,
                                  "added_ms": {p: round(gw[p] - d[p], 3) for p in ("p50", "p75", "p90", "p99")}}
             elif name.startswith("stream"):
                 conc = int(name[len("stream"):])
+                cpu = gateway.cpu_seconds()
                 gw = streams(gateway.url + "/v1/chat/completions", key, conc, conc * 3)
+                gw["cpu_ms_per_stream"] = round((gateway.cpu_seconds() - cpu) * 1000 / (conc * 3), 3)
                 d = streams(direct + "/stream/v1/chat/completions", "", conc, conc * 3)
                 results[name] = {"gateway": gw, "direct": d}
             peak = max(peak, gateway.rss_mb())
@@ -336,12 +367,13 @@ def machine() -> dict:
 def report(results: dict) -> str:
     m = results.get("machine", {})
     env = " ".join(f"{k}={v}" for k, v in results.get("env", {}).items()) or "defaults"
-    rows = [f"### Realistic mode on {results['db']} (cold start {results['cold_start_s']} s, RSS idle "
+    rows = [f"### Realistic mode on {results['db']} (cold start {results['cold_start_s']} s to /api/status, "
+            f"{results.get('cold_start_to_completion_s')} s to a first chat completion after a restart; RSS idle "
             f"{results.get('rss_idle_mb')} MB, peak {results.get('rss_peak_mb')} MB)", "",
             f"Machine: {m.get('nproc')} cores, {m.get('cpu')}; load average {m.get('loadavg_start', 0):.2f} at the "
             f"start, {m.get('loadavg_end', 0):.2f} at the end. Gateway settings: {env}.", "",
-            "| scenario | gateway req/s | direct req/s | added p50 ms | added p99 ms | errors |",
-            "|---|---|---|---|---|---|"]
+            "| scenario | gateway req/s | direct req/s | added p50 ms | added p99 ms | worker CPU ms/req | errors |",
+            "|---|---|---|---|---|---|---|"]
     for name in SCENARIOS:
         r = results.get(name)
         if not r:
@@ -349,12 +381,14 @@ def report(results: dict) -> str:
         if "added_ms" in r:
             rows.append(f"| {name} | {r['gateway']['rps']:.0f} | {r['direct']['rps']:.0f} | "
                         f"{r['added_ms']['p50']:.2f} | {r['added_ms']['p99']:.2f} | "
+                        f"{r['gateway'].get('cpu_ms_per_req', 0):.2f} | "
                         f"{r['gateway']['errors'] + r['gateway']['socket_errors']} |")
         else:
             g, d = r["gateway"], r["direct"]
             rows.append(f"| {name} | {g['streams_per_s']:.0f} streams/s | {d['streams_per_s']:.0f} streams/s | "
                         f"TTFT {g['ttft_p50_ms'] - d['ttft_p50_ms']:.1f} | chunk delay p99 "
                         f"{g['chunk_delay_p99_ms']:.1f} (direct {d['chunk_delay_p99_ms']:.1f}) | "
+                        f"{g.get('cpu_ms_per_stream', 0):.2f} per stream | "
                         f"{g['errors']} (held back: {g['held_back']}) |")
     ledger = results.get("ledger", {})
     rows.append("")

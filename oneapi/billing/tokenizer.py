@@ -101,8 +101,23 @@ def _encoder(encoding: str):
             import tiktoken
 
             loaded = tiktoken.get_encoding(encoding)
+            _release_load_memory(loaded)
         _encoders[encoding] = loaded
         return loaded
+
+
+def _release_load_memory(encoder) -> None:
+    """The Rust core holds its own copy of the ranks: tiktoken keeps the Python dict (20-35 MB) only for
+    pickling, which we never do. Dropping it, and handing the loader's garbage back to the OS, keeps a
+    worker's RSS near its working set."""
+    encoder._mergeable_ranks = None
+    import gc
+    gc.collect()
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def estimate_tokens(text: str) -> int:
