@@ -68,6 +68,14 @@ def adjust_upstream(rr: RelayRequest, channel, model: str, prepared) -> None:
 
 # ---- 3. the answer ----------------------------------------------------------------------------------------
 
+def decoder_options(rr: RelayRequest, prepared) -> dict:
+    """Options of the provider-side decoder of a converted answer: a Chat provider's ``<think>`` prefix is
+    read as reasoning under ``?thinking=true`` (for Chat clients of Chat providers see ``_AnswerRewrite``)."""
+    if prepared.provider_format == "chat" and url_flags.parse(rr.path).thinking:
+        return {"think_tags": True}
+    return {}
+
+
 class _AnswerRewrite:
     """What the client's answer needs: tool names given back, the reasoning field renamed, <think> split."""
 

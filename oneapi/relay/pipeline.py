@@ -192,7 +192,8 @@ def _deliver_body(rr: RelayRequest, prepared: prep.Prepared, resp, meter: meteri
             decoded = orjson.loads(content)
         except ValueError as exc:
             raise _bad_answer("invalid JSON") from exc
-        answer = CODECS[prepared.provider_format].decode_response(decoded)
+        answer = CODECS[prepared.provider_format].decode_response(
+            decoded, **conversion_extras.decoder_options(rr, prepared))
         usage = metering.UsageNumbers.from_ir(answer.usage) if getattr(answer, "usage", None) else None
         encoded = CODECS[prepared.client_format].encode_response(answer, prepared.ir_request)
         responses_state.remember(rr, prepared, encoded)

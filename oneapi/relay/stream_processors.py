@@ -113,10 +113,11 @@ class Passthrough:
 class Converting:
     """Provider stream -> IR events -> client stream."""
 
-    def __init__(self, provider_format: str, client_format: str, ir_request, model: str) -> None:
+    def __init__(self, provider_format: str, client_format: str, ir_request, model: str,
+                 decoder_options: dict | None = None) -> None:
         from oneapi.relay.prepare import new_response_id
         response_id, created = new_response_id()
-        self.decoder = CODECS[provider_format].StreamDecoder()
+        self.decoder = CODECS[provider_format].StreamDecoder(**(decoder_options or {}))
         self.encoder = CODECS[client_format].StreamEncoder(ir_request, response_id, created)
         self.client_format = client_format
         self.model = model
@@ -157,7 +158,9 @@ class Converting:
 
 def for_request(rr, prepared):
     if prepared.converted:
-        return Converting(prepared.provider_format, prepared.client_format, prepared.ir_request, rr.model)
+        from oneapi.relay.conversion_extras import decoder_options  # <think> tags under ?thinking=true
+        return Converting(prepared.provider_format, prepared.client_format, prepared.ir_request, rr.model,
+                          decoder_options(rr, prepared))
     if prepared.provider_format in CODECS:
         return Passthrough(prepared.provider_format, prepared.client_format, rr.model)
     tap = "chat" if rr.mode == "chat" else None

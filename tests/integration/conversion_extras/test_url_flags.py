@@ -99,3 +99,19 @@ def test_claude_client_with_thinking_flag(gateway, emulator):
     sent = emulator.last_request("/v1/messages")["json"]
     assert sent["thinking"]["type"] == "enabled" and sent["max_tokens"] > sent["thinking"]["budget_tokens"]
     assert resp.json()["content"][0]["type"] == "thinking"
+
+
+def test_think_tags_for_claude_and_responses_clients(gateway):
+    claude = {"model": "r1-think", "max_tokens": 100, "messages": [{"role": "user", "content": "hello there"}]}
+    untouched = post(gateway, "/v1/messages", claude).json()
+    assert [b["type"] for b in untouched["content"]] == ["text"] and "<think>" in untouched["content"][0]["text"]
+    answer = post(gateway, "/v1/messages?thinking=true", claude).json()
+    assert [(b["type"], b.get("thinking") or b.get("text")) for b in answer["content"]] == [
+        ("thinking", "Thinking about: hello there"), ("text", "echo: hello there")]
+    streamed = post(gateway, "/v1/messages?thinking=true", {**claude, "stream": True}, stream=True)
+    deltas = [d["delta"] for d in sse_data(streamed) if d.get("type") == "content_block_delta"]
+    assert "".join(d.get("thinking", "") for d in deltas) == "Thinking about: hello there"
+    assert "".join(d.get("text", "") for d in deltas) == "echo: hello there"
+    responses = post(gateway, "/v1/responses?thinking=true", {"model": "r1-think", "input": "hello there"}).json()
+    assert [o["type"] for o in responses["output"]] == ["reasoning", "message"]
+    assert responses["output"][1]["content"][0]["text"] == "echo: hello there"
