@@ -217,8 +217,18 @@ def _flush_at_once(rows: dict, logs: list[dict], keys: dict[int, str], costs: di
 
 
 def _insert_logs(logs: list[dict]) -> None:
-    for start in range(0, len(logs), 200):  # bounded statement size (SQLite's variable limit)
-        Log.insert_many(logs[start:start + 200]).execute()
+    """All rows through one prepared INSERT (executemany): no per-row query building."""
+    groups: dict[tuple, list[dict]] = {}
+    for row in logs:
+        groups.setdefault(tuple(row), []).append(row)
+    db = Log._meta.database
+    for names, rows in groups.items():
+        fields = [Log._meta.fields[name] for name in names]
+        open_q, close_q = db.quote[0], db.quote[1]
+        columns = ", ".join(f"{open_q}{f.column_name}{close_q}" for f in fields)
+        sql = (f"INSERT INTO {open_q}{Log._meta.table_name}{close_q} ({columns}) "
+               f"VALUES ({', '.join([db.param] * len(fields))})")
+        db.cursor().executemany(sql, [tuple(f.db_value(row[f.name]) for f in fields) for row in rows])
 
 
 def _write_row(table: str, row_id: int, deltas: dict[str, int]) -> None:
