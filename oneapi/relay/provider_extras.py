@@ -37,6 +37,8 @@ def lift_extra_body(rr) -> None:
     if not isinstance(body, dict) or not isinstance(body.get("extra_body"), dict):
         return
     lifted = {**body.pop("extra_body"), **body}
+    from oneapi.relay import body_types
+    body_types.check(rr.mode, lifted)  # lifted fields obey the same types as fields sent at the top level
     rr.json = lifted
     rr.raw = orjson.dumps(lifted)
 

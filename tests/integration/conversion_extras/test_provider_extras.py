@@ -64,3 +64,8 @@ def test_chat_passthrough_keeps_unknown_fields(gateway, emulator):
     resp = post(gateway, "/v1/chat/completions", chat("gpt-4o-mini", some_unknown_field={"a": 1}))
     assert resp.status_code == 200, resp.text
     assert emulator.last_request("/v1/chat/completions")["json"]["some_unknown_field"] == {"a": 1}
+
+
+def test_lifted_fields_are_type_checked(gateway):
+    resp = post(gateway, "/v1/chat/completions", chat("gpt-4o-mini", extra_body={"max_tokens": "five"}))
+    assert resp.status_code == 400 and "max_tokens" in resp.json()["error"]["message"]
