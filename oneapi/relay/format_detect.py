@@ -86,9 +86,29 @@ def real_format(endpoint: str, body) -> str | None:
     return None
 
 
-def _peek_json():
+# Byte strings at least one of which a body must hold to be moved from an endpoint: most bodies are ruled out
+# by a few substring scans, without parsing the JSON a second time. Keys are matched with their colon
+# (``"system":``) where the same word is a common value of the endpoint's own format (Chat's system role).
+_MARKERS = {
+    "responses": (b'"messages"',),
+    "chat": (b'"input"', b'"system":', b'"system" :', b'"stop_sequences"', b'"anthropic_version"',
+             b'"input_schema"', b'"tool_use"', b'"tool_result"', b'"thinking"', b'"redacted_thinking"',
+             b'"document"', b'"source"', b'"tool_choice"'),
+    "claude": (b'"input"', b'"max_completion_tokens"', b'"response_format"', b'"stream_options"',
+               b'"reasoning_effort"', b'"n"', b'"logprobs"', b'"frequency_penalty"', b'"presence_penalty"',
+               b'"functions"', b'"function_call"', b'"function"', b':"system"', b': "system"', b'"developer"',
+               b'"tool"', b'"tool_calls"', b'"tool_call_id"', b'"image_url"', b'"input_audio"', b'"file"',
+               b'"required"', b'"none"'),
+}
+
+
+def might_move(endpoint: str, raw: bytes) -> bool:
+    return any(marker in raw for marker in _MARKERS.get(endpoint, ()))
+
+
+def _peek_json(endpoint: str):
     raw = request.get_data(cache=True)
-    if not raw or request.headers.get("Content-Encoding", "").lower() == "gzip":
+    if not raw or not might_move(endpoint, raw) or request.headers.get("Content-Encoding", "").lower() == "gzip":
         return None  # gzip bodies keep the endpoint's format (decompressing twice is not worth it)
     if request.headers.get("Content-Type", "").startswith("multipart/"):
         return None
@@ -103,7 +123,7 @@ def serving_mode(mode: str) -> str | Response:
     settings = config.settings
     if mode not in ENDPOINTS or not settings.auto_detect_api_format:
         return mode
-    real = real_format(mode, _peek_json())
+    real = real_format(mode, _peek_json(mode))
     if real is None:
         return mode
     if settings.auto_detect_api_format_action.strip().lower() == "redirect":

@@ -58,3 +58,18 @@ def test_the_setting_turns_it_off(monkeypatch, enabled, expected):
                                   content_type="application/json"):
         assert format_detect.serving_mode("chat") == expected
         assert format_detect.serving_mode("embeddings") == "embeddings"
+
+
+@pytest.mark.parametrize("endpoint,body,real", MOVED)
+def test_the_byte_prefilter_lets_every_moved_body_through(endpoint, body, real):
+    import json
+    for raw in (orjson.dumps(body), json.dumps(body).encode(), json.dumps(body, indent=2).encode()):
+        assert format_detect.might_move(endpoint, raw)
+
+
+def test_the_byte_prefilter_skips_ordinary_bodies():
+    chat = {"model": "m", "messages": [{"role": "system", "content": "s"}, *USER], "temperature": 0.2}
+    claude = {"model": "m", "max_tokens": 5, "system": "s", "messages": USER}
+    assert not format_detect.might_move("chat", orjson.dumps(chat))
+    assert not format_detect.might_move("claude", orjson.dumps(claude))
+    assert not format_detect.might_move("responses", orjson.dumps({"model": "m", "input": "hi"}))
