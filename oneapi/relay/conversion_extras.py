@@ -43,9 +43,7 @@ def adjust_upstream(rr: RelayRequest, channel, model: str, prepared) -> None:
         return
     flags = url_flags.parse(rr.path)
     renames = tool_names.renames(rr.json)
-    extras = prepared.converted and any(
-        field in (rr.json or {}) for field in provider_extras.ALLOWED.get(prepared.provider_format, ()))
-    extras = extras or (prepared.converted and prepared.provider_format == "gemini")
+    extras = prepared.converted and provider_extras.has_native_fields(rr.json, prepared.provider_format)
     if not (flags.thinking or renames or extras):
         return
     try:

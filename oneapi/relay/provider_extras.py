@@ -31,6 +31,16 @@ _GEMINI_GENERATION = {"top_k": "topK", "topK": "topK", "thinking_config": "think
                       "thinkingConfig": "thinkingConfig"}
 
 
+def has_native_fields(client_body, provider_format: str) -> bool:
+    """A quick look before the provider's body is parsed again."""
+    if not isinstance(client_body, dict):
+        return False
+    fields = ALLOWED.get(provider_format, {})
+    if provider_format == "gemini":
+        fields = {**fields, **_GEMINI_GENERATION}
+    return any(field in client_body for field in fields)
+
+
 def lift_extra_body(rr) -> None:
     """``{"extra_body": {...}}`` -> its fields at the top level (keeping ``rr.raw`` in step with ``rr.json``)."""
     body = rr.json
