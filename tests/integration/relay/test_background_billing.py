@@ -53,7 +53,7 @@ def _run_in_background(gw, body, key=None):
     assert resp.status_code == 200, resp.data
     queued = resp.get_json()
     assert queued["status"] == "queued" and queued["background"] is True
-    background.wait(queued["id"])
+    background.wait(queued["id"], timeout=60)
     done = gw.get(f"/v1/responses/{queued['id']}", **kw)
     assert done.status_code == 200, done.data
     return done.get_json()
