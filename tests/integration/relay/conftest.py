@@ -85,9 +85,24 @@ def gateway(original_db, stub):
     return make_gateway(original_db, stub)
 
 
-@pytest.fixture
-def sqlite_gateway(tmp_path, stub):
+def sqlite_fixture_gateway(tmp_path, stub: StubUpstream, **env) -> Gateway:
+    """A gateway on a fresh SQLite copy of the original fixture database."""
     from tests.support import dbs
     tdb = dbs.create("sqlite", tmp_path)
     dbs.load_original_fixture(tdb)
-    return make_gateway(tdb, stub)
+    return make_gateway(tdb, stub, **env)
+
+
+def enable_fixture_gemini_channel(gw: Gateway) -> None:
+    """Enable the fixture's paused Gemini channel (channel 4) and its abilities."""
+    from oneapi.models import Ability, Channel
+    from oneapi.services import cache
+    with gw.db():
+        Channel.update(status=1).where(Channel.id == 4).execute()
+        Ability.update(enabled=True).where(Ability.channel_id == 4).execute()
+    cache.invalidate_channels()
+
+
+@pytest.fixture
+def sqlite_gateway(tmp_path, stub):
+    return sqlite_fixture_gateway(tmp_path, stub)

@@ -6,26 +6,19 @@ import math
 
 import pytest
 
-from tests.emulator import start_emulator
-from tests.integration.relay.conftest import BOB_KEY, make_gateway
+from tests.integration.relay.conftest import BOB_KEY, sqlite_fixture_gateway
 from tests.integration.relay.test_model_fit_gateway import add_channel
+from tests.support.emulator import emulator_fixture
 
 BACKGROUND_TOKENS = 200_000
 
 
-@pytest.fixture(scope="module")
-def emu():
-    emulator = start_emulator()
-    yield emulator
-    emulator.stop()
+emu = emulator_fixture()
 
 
 @pytest.fixture
 def gw(tmp_path, stub, emu):
-    from tests.support import dbs
-    tdb = dbs.create("sqlite", tmp_path)
-    dbs.load_original_fixture(tdb)
-    gateway = make_gateway(tdb, stub, PRECONSUME_TOKEN_FOR_BACKGROUND_REQUEST=str(BACKGROUND_TOKENS))
+    gateway = sqlite_fixture_gateway(tmp_path, stub, PRECONSUME_TOKEN_FOR_BACKGROUND_REQUEST=str(BACKGROUND_TOKENS))
     add_channel(gateway, 401, 1, emu.url, {"bg-mini": "gpt-4o-mini"}, groups=("default", "vip"))
     emu.clear()
     return gateway

@@ -1,15 +1,8 @@
 """What the relay changes in a passed-through body, and when it leaves the bytes alone."""
 from __future__ import annotations
 
-from tests.integration.relay.conftest import ROOT_KEY, make_gateway
+from tests.integration.relay.conftest import ROOT_KEY, sqlite_fixture_gateway
 from tests.integration.relay.test_failover import MODEL
-
-
-def _gateway(tmp_path, stub, **env):
-    from tests.support import dbs
-    tdb = dbs.create("sqlite", tmp_path)
-    dbs.load_original_fixture(tdb)
-    return make_gateway(tdb, stub, **env)
 
 
 def _channel(gw, type_: int) -> None:
@@ -23,7 +16,7 @@ def _channel(gw, type_: int) -> None:
 
 
 def test_openrouter_provider_sort_and_headers(tmp_path, stub):
-    gw = _gateway(tmp_path, stub, OPENROUTER_PROVIDER_SORT="throughput")
+    gw = sqlite_fixture_gateway(tmp_path, stub, OPENROUTER_PROVIDER_SORT="throughput")
     _channel(gw, 20)
     assert gw.chat(model=MODEL).status_code == 200
     hit = gw.stub.hits("r")[-1]
@@ -35,7 +28,7 @@ def test_openrouter_provider_sort_and_headers(tmp_path, stub):
 
 
 def test_include_usage_only_when_enforced(tmp_path, stub):
-    gw = _gateway(tmp_path, stub, ENFORCE_INCLUDE_USAGE="false")
+    gw = sqlite_fixture_gateway(tmp_path, stub, ENFORCE_INCLUDE_USAGE="false")
     _channel(gw, 36)
     raw = b'{"model":"fo-model","stream":true,"messages":[{"role":"user","content":"x"}]}'
     resp = gw.client.post("/v1/chat/completions", data=raw, content_type="application/json",

@@ -5,14 +5,8 @@ import uuid
 
 import pytest
 
-from tests.integration.relay.conftest import make_gateway
+from tests.integration.relay.conftest import sqlite_fixture_gateway
 from tests.support import dbs
-
-
-def _fresh_gateway(tmp_path, stub, **env):
-    tdb = dbs.create("sqlite", tmp_path)
-    dbs.load_original_fixture(tdb)
-    return make_gateway(tdb, stub, **env)
 
 
 def _new_token(gw) -> str:
@@ -33,7 +27,7 @@ def _disable_token_in_db(gw, key: str) -> None:
 
 def test_memory_cache_serves_until_invalidated(tmp_path, stub):
     from oneapi.services import cache
-    gw = _fresh_gateway(tmp_path, stub, MEMORY_CACHE_ENABLED="true")
+    gw = sqlite_fixture_gateway(tmp_path, stub, MEMORY_CACHE_ENABLED="true")
     key = _new_token(gw)
     assert gw.chat(key=key).status_code == 200
     _disable_token_in_db(gw, key)
@@ -43,7 +37,7 @@ def test_memory_cache_serves_until_invalidated(tmp_path, stub):
 
 
 def test_without_cache_changes_apply_at_once(tmp_path, stub):
-    gw = _fresh_gateway(tmp_path, stub)
+    gw = sqlite_fixture_gateway(tmp_path, stub)
     key = _new_token(gw)
     assert gw.chat(key=key).status_code == 200
     _disable_token_in_db(gw, key)
@@ -53,7 +47,7 @@ def test_without_cache_changes_apply_at_once(tmp_path, stub):
 def test_memory_cache_routing_table_rebuilds_on_invalidation(tmp_path, stub):
     from oneapi.models import Ability, Channel
     from oneapi.services import cache
-    gw = _fresh_gateway(tmp_path, stub, MEMORY_CACHE_ENABLED="true")
+    gw = sqlite_fixture_gateway(tmp_path, stub, MEMORY_CACHE_ENABLED="true")
     assert gw.chat().status_code == 200 and gw.stub.hits("c1")
     with gw.db():
         Channel.update(status=2).where(Channel.id == 1).execute()
@@ -77,7 +71,7 @@ def redis_url():
 
 def test_redis_shares_tokens_and_suspensions(tmp_path, stub, redis_url):
     from oneapi.services import cache, channel_health
-    gw = _fresh_gateway(tmp_path, stub, REDIS_CONN_STRING=redis_url, SYNC_FREQUENCY="60")
+    gw = sqlite_fixture_gateway(tmp_path, stub, REDIS_CONN_STRING=redis_url, SYNC_FREQUENCY="60")
     client = cache.redis_client()
     key = _new_token(gw)
     model = f"m-{uuid.uuid4().hex[:8]}"
@@ -100,7 +94,7 @@ def test_redis_shares_tokens_and_suspensions(tmp_path, stub, redis_url):
 
 
 def test_relay_rate_limit_per_token(tmp_path, stub):
-    gw = _fresh_gateway(tmp_path, stub, GLOBAL_RELAY_RATE_LIMIT="3")
+    gw = sqlite_fixture_gateway(tmp_path, stub, GLOBAL_RELAY_RATE_LIMIT="3")
     key, other = _new_token(gw), _new_token(gw)
     assert [gw.chat(key=key).status_code for _ in range(4)] == [200, 200, 200, 429]
     assert gw.chat(key=other).status_code == 200  # per token, not global

@@ -5,32 +5,20 @@ import json
 
 import pytest
 
-from tests.emulator import start_emulator
-from tests.integration.relay.conftest import BOB_KEY, ROOT_KEY, make_gateway
+from tests.integration.relay.conftest import BOB_KEY, ROOT_KEY, enable_fixture_gemini_channel, sqlite_fixture_gateway
+from tests.support.emulator import emulator_fixture
 
 AUTH = {"Authorization": f"Bearer sk-{ROOT_KEY}"}
 
 
-@pytest.fixture(scope="module")
-def emu():
-    emulator = start_emulator()
-    yield emulator
-    emulator.stop()
+emu = emulator_fixture()
 
 
 @pytest.fixture
 def gw(tmp_path, stub, emu):
-    from tests.support import dbs
-    tdb = dbs.create("sqlite", tmp_path)
-    dbs.load_original_fixture(tdb)
-    gateway = make_gateway(tdb, stub)
+    gateway = sqlite_fixture_gateway(tmp_path, stub)
     gateway.point_channels(c1=emu.url, c3=emu.url, c4=emu.url)
-    from oneapi.models import Ability, Channel
-    from oneapi.services import cache
-    with gateway.db():  # enable the fixture's paused Gemini channel
-        Channel.update(status=1).where(Channel.id == 4).execute()
-        Ability.update(enabled=True).where(Ability.channel_id == 4).execute()
-    cache.invalidate_channels()
+    enable_fixture_gemini_channel(gateway)
     emu.clear()
     return gateway
 

@@ -5,24 +5,17 @@ import json
 
 import pytest
 
-from tests.emulator import start_emulator
-from tests.integration.relay.conftest import make_gateway
+from tests.integration.relay.conftest import sqlite_fixture_gateway
 from tests.integration.relay.test_failover import MODEL, add_channels
+from tests.support.emulator import emulator_fixture
 
 
-@pytest.fixture(scope="module")
-def emu():
-    emulator = start_emulator()
-    yield emulator
-    emulator.stop()
+emu = emulator_fixture()
 
 
 @pytest.fixture
 def gw(tmp_path, stub, emu):
-    from tests.support import dbs
-    tdb = dbs.create("sqlite", tmp_path)
-    dbs.load_original_fixture(tdb)
-    gateway = make_gateway(tdb, stub, RELAY_TIMEOUT="1")
+    gateway = sqlite_fixture_gateway(tmp_path, stub, RELAY_TIMEOUT="1")
     gateway.point_channels(c1=emu.url)
     emu.clear()
     return gateway

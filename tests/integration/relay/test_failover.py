@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tests.integration.relay.conftest import ADMIN_KEY, BOB_KEY, ROOT_KEY, make_gateway
+from tests.integration.relay.conftest import ADMIN_KEY, BOB_KEY, ROOT_KEY, sqlite_fixture_gateway
 from tests.support.server import free_port
 
 MODEL = "fo-model"
@@ -27,10 +27,8 @@ def add_channels(gw, specs):
 
 @pytest.fixture
 def gw(tmp_path, stub):
-    from tests.support import dbs
-    tdb = dbs.create("sqlite", tmp_path)
-    dbs.load_original_fixture(tdb)
-    return make_gateway(tdb, stub, CHANNEL_SUSPEND_SECONDS_FOR_429="1", CHANNEL_SUSPEND_SECONDS_FOR_5XX="1")
+    return sqlite_fixture_gateway(tmp_path, stub, CHANNEL_SUSPEND_SECONDS_FOR_429="1",
+                                  CHANNEL_SUSPEND_SECONDS_FOR_5XX="1")
 
 
 def _names(gw):
@@ -183,10 +181,7 @@ def test_channel_test_and_automatic_enable(gw):
 
 
 def test_channel_rate_limit(tmp_path, stub):
-    from tests.support import dbs
-    tdb = dbs.create("sqlite", tmp_path)
-    dbs.load_original_fixture(tdb)
-    gw = make_gateway(tdb, stub, GLOBAL_CHANNEL_RATE_LIMIT="true")
+    gw = sqlite_fixture_gateway(tmp_path, stub, GLOBAL_CHANNEL_RATE_LIMIT="true")
     add_channels(gw, [(101, "a", 3, 0), (102, "b", 2, 0)])
     from oneapi.models import Channel
     with gw.db():
