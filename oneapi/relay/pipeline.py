@@ -259,5 +259,9 @@ def _deliver_stream(rr: RelayRequest, prepared: prep.Prepared, resp, meter: mete
         close_request_connections()
 
     body = streaming.pump(resp, processor.on_event, processor.on_end, processor.on_error, finished)
+    # Auth, routing and the reservation are done: a stream may last minutes, so it holds no pooled connection
+    # meanwhile (settlement at the end takes one briefly). Otherwise N streams would need N connections.
+    from oneapi.db import close_request_connections
+    close_request_connections()
     return Response(stream_with_context(body), status=200, headers=dict(streaming.HEADERS))
 
