@@ -9,20 +9,15 @@ import pytest
 import requests
 
 from tests.emulator import bedrock as emu_bedrock
-from tests.emulator import start_emulator
 from tests.emulator import vertex as emu_vertex
 from tests.support import dbs
-from tests.support.app import gateway_env
-from tests.support.server import GatewayServer
+from tests.support.gateway_world import ROOT_ACCESS_TOKEN, ROOT_KEY, GatewayWorld, run_world, sse_events
 
-ROOT_KEY = "WrEDFbchfWe6cOBt21De92E15884505f62F71c9fD5Ad4b80"
-ROOT_ACCESS_TOKEN = "aba5b28ef9d01bc4e2c22ae3ae9dbc6c"
+__all__ = ["ROOT_ACCESS_TOKEN", "ROOT_KEY", "chat_stream_text", "sse_events"]
 
 
-class World:
-    def __init__(self, server: GatewayServer, emu, tdb) -> None:
-        self.server, self.emu, self.tdb = server, emu, tdb
-        self.url = server.url
+class World(GatewayWorld):
+    LOG_ROW_TRIES = 60
 
     def create_channel(self, type_id: int, models: str, *, key: str, base_url: str = "", config: dict | None = None,
                        **extra) -> int:
@@ -45,50 +40,16 @@ class World:
         return self.create_channel(42, models, key=json.dumps(info), base_url=self.emu.url,
                                    config={"region": region, "vertex_ai_project_id": "emu-project"})
 
-    def post(self, channel_id: int, path: str, body: dict, stream: bool = False, headers=None) -> requests.Response:
-        return requests.post(self.url + path, json=body, stream=stream, timeout=60,
-                             headers={"Authorization": f"Bearer sk-{ROOT_KEY}-{channel_id}", **(headers or {})})
-
-    def log_row(self, request_id: str) -> tuple:
-        for _ in range(60):
-            rows = dbs.raw_query(self.tdb, "SELECT quota, prompt_tokens, completion_tokens, model_name, channel_id "
-                                           f"FROM logs WHERE request_id = '{request_id}'")
-            if rows:
-                return rows[0]
-            time.sleep(0.05)
-        raise AssertionError(f"no log row for request {request_id}")
-
 
 @pytest.fixture(scope="package")
 def world(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("providers-cloud")
-    tdb = dbs.create("sqlite", tmp)
-    dbs.load_original_fixture(tdb)
-    emu = start_emulator()
-    server = GatewayServer(gateway_env(tdb, GLOBAL_RELAY_RATE_LIMIT="0", SHUTDOWN_TIMEOUT="1"),
-                           log_path=str(tmp / "gateway.log"))
-    server.start()
-    yield World(server, emu, tdb)
-    server.stop()
-    emu.stop()
+    yield from run_world(World, tmp_path_factory, "providers-cloud")
 
 
 @pytest.fixture()
 def emu(world):
     world.emu.clear()
     return world.emu
-
-
-def sse_events(resp: requests.Response) -> list[tuple[str | None, str]]:
-    """(event, data) pairs of an SSE response, in order."""
-    out, event = [], None
-    for line in resp.iter_lines(decode_unicode=True):
-        if line.startswith("event:"):
-            event = line[6:].strip()
-        elif line.startswith("data:"):
-            out.append((event, line[5:].strip()))
-            event = None
-    return out
 
 
 def chat_stream_text(resp: requests.Response) -> tuple[str, list, dict | None]:

@@ -7,20 +7,13 @@ import time
 import pytest
 import requests
 
-from tests.emulator import start_emulator
 from tests.support import dbs
-from tests.support.app import gateway_env
-from tests.support.server import GatewayServer
+from tests.support.gateway_world import ROOT_ACCESS_TOKEN, GatewayWorld, run_world, sse_data
 
-ROOT_KEY = "WrEDFbchfWe6cOBt21De92E15884505f62F71c9fD5Ad4b80"
-ROOT_ACCESS_TOKEN = "aba5b28ef9d01bc4e2c22ae3ae9dbc6c"
+__all__ = ["sse_data"]
 
 
-class World:
-    def __init__(self, server: GatewayServer, emu, tdb) -> None:
-        self.server, self.emu, self.tdb = server, emu, tdb
-        self.url = server.url
-
+class World(GatewayWorld):
     def admin(self, method: str, path: str, body=None) -> dict:
         resp = requests.request(method, self.url + path, json=body, timeout=15,
                                 headers={"Authorization": ROOT_ACCESS_TOKEN})
@@ -36,38 +29,7 @@ class World:
         rows = dbs.raw_query(self.tdb, f"SELECT id FROM channels WHERE name = '{name}'")
         return rows[0][0]
 
-    def post(self, channel_id: int, path: str, body: dict, stream: bool = False) -> requests.Response:
-        return requests.post(self.url + path, json=body, stream=stream, timeout=60,
-                             headers={"Authorization": f"Bearer sk-{ROOT_KEY}-{channel_id}"})
-
-    def log_row(self, request_id: str) -> tuple:
-        for _ in range(50):
-            rows = dbs.raw_query(self.tdb, "SELECT quota, prompt_tokens, completion_tokens, model_name, channel_id "
-                                           f"FROM logs WHERE request_id = '{request_id}'")
-            if rows:
-                return rows[0]
-            time.sleep(0.05)
-        raise AssertionError(f"no log row for request {request_id}")
-
 
 @pytest.fixture(scope="package")
 def world(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("providers-more")
-    tdb = dbs.create("sqlite", tmp)
-    dbs.load_original_fixture(tdb)
-    emu = start_emulator()
-    server = GatewayServer(gateway_env(tdb, GLOBAL_RELAY_RATE_LIMIT="0", SHUTDOWN_TIMEOUT="1"),
-                           log_path=str(tmp / "gateway.log"))
-    server.start()
-    yield World(server, emu, tdb)
-    server.stop()
-    emu.stop()
-
-
-def sse_data(resp: requests.Response) -> list[str]:
-    """The data fields of an SSE response, in order."""
-    out = []
-    for line in resp.iter_lines(decode_unicode=True):
-        if line and line.startswith("data:"):
-            out.append(line[5:].strip())
-    return out
+    yield from run_world(World, tmp_path_factory, "providers-more")
