@@ -92,6 +92,9 @@ class Config:
     # --- relay
     relay_proxy: str = ""
     relay_timeout: int = 0
+    # STREAM_IDLE_TIMEOUT: seconds a streamed answer may go without a byte from the upstream before the relay
+    # ends it with an error event (independent of RELAY_TIMEOUT; generous, reasoning models think for minutes)
+    stream_idle_timeout: int = 600
     user_content_request_proxy: str = ""
     user_content_request_timeout: int = 30
     max_inline_image_size_mb: int = 30
@@ -215,6 +218,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         initial_root_access_token=_str(env, "INITIAL_ROOT_ACCESS_TOKEN"),
         relay_proxy=_str(env, "RELAY_PROXY"),
         relay_timeout=_int(env, "RELAY_TIMEOUT", 0),
+        stream_idle_timeout=_int(env, "STREAM_IDLE_TIMEOUT", 600),
         user_content_request_proxy=_str(env, "USER_CONTENT_REQUEST_PROXY"),
         user_content_request_timeout=_int(env, "USER_CONTENT_REQUEST_TIMEOUT", 30),
         max_inline_image_size_mb=_int(env, "MAX_INLINE_IMAGE_SIZE_MB", 30),

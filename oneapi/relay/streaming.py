@@ -11,6 +11,7 @@ import logging
 import queue
 import socket
 import threading
+import time
 from typing import Callable, Iterator
 
 log = logging.getLogger(__name__)
@@ -89,9 +90,20 @@ class UpstreamDied(Exception):
     pass
 
 
+def _idle_limit() -> float:
+    from oneapi import config
+    return float(config.settings.stream_idle_timeout or 0)
+
+
 def pump(resp, on_event: Callable[[bytes], bytes], on_end: Callable[[], bytes],
-         on_error: Callable[[str], bytes], on_finally: Callable[[bool], None]) -> Iterator[bytes]:
-    """Yield what ``on_event`` makes of each upstream event; ``on_finally(client_gone)`` always runs last."""
+         on_error: Callable[[str], bytes], on_finally: Callable[[bool], None],
+         idle_limit: float | None = None) -> Iterator[bytes]:
+    """Yield what ``on_event`` makes of each upstream event; ``on_finally(client_gone)`` always runs last.
+
+    An upstream silent for ``idle_limit`` seconds (STREAM_IDLE_TIMEOUT; 0 = never) ends the stream with the
+    error event, whatever RELAY_TIMEOUT says: a peer that vanished without closing must not hold the request.
+    """
+    idle_limit = _idle_limit() if idle_limit is None else idle_limit
     items: queue.Queue = queue.Queue()
     stop = threading.Event()
 
@@ -108,13 +120,24 @@ def pump(resp, on_event: Callable[[bytes], bytes], on_end: Callable[[], bytes],
     threading.Thread(target=reader, name="sse-reader", daemon=True).start()
     splitter = SSESplitter()
     client_gone = False
+    last_byte = time.monotonic()
     try:
         while True:
+            wait = KEEPALIVE_SECONDS
+            if idle_limit > 0:
+                wait = max(0.01, min(wait, last_byte + idle_limit - time.monotonic()))
             try:
-                kind, value = items.get(timeout=KEEPALIVE_SECONDS)
+                kind, value = items.get(timeout=wait)
             except queue.Empty:
+                if idle_limit > 0 and time.monotonic() - last_byte >= idle_limit:
+                    log.warning("upstream stream idle for %.0f s: ending it", idle_limit)
+                    out = on_error(f"upstream sent nothing for {idle_limit:.0f} seconds")
+                    if out:
+                        yield out
+                    return
                 yield KEEPALIVE_FRAME
                 continue
+            last_byte = time.monotonic()
             if kind == "data":
                 for event in splitter.feed(value):
                     out = on_event(event)
