@@ -1,5 +1,3 @@
-import pytest
-
 from tests.emulator.fixtures import emulator, provider_emulator  # noqa: F401
 from tests.integration.responses_state import deployment as dep
 
@@ -12,9 +10,4 @@ CHANNELS = [
 ]
 
 
-@pytest.fixture(scope="module", params=dep.DIALECTS)
-def gateway(request, provider_emulator, tmp_path_factory):  # noqa: F811
-    deployment = dep.start(request.param, tmp_path_factory.mktemp(f"responses-{request.param}"),
-                           provider_emulator.url, CHANNELS)
-    yield deployment
-    dep.stop(deployment)
+gateway = dep.gateway_fixture(CHANNELS, scope="module", label="responses")

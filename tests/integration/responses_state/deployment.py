@@ -6,6 +6,7 @@ import json
 import os
 from dataclasses import dataclass, field
 
+import pytest
 import requests
 
 from tests.support import dbs
@@ -79,3 +80,16 @@ def start(dialect: str, tmp_path, emulator_url: str, channels: list[ChannelSpec]
 def stop(deployment: Deployment) -> None:
     deployment.server.stop()
     dbs.drop(deployment.tdb)
+
+
+def gateway_fixture(channels: list[ChannelSpec], scope: str, label: str):
+    """A ``gateway`` fixture: one deployment per dialect, over the session's provider emulator, kept for ``scope``.
+
+    The conftest also imports ``provider_emulator`` from tests.emulator.fixtures."""
+    @pytest.fixture(scope=scope, params=DIALECTS, name="gateway")
+    def _gateway(request, provider_emulator, tmp_path_factory):
+        deployment = start(request.param, tmp_path_factory.mktemp(f"{label}-{request.param}"),
+                           provider_emulator.url, channels)
+        yield deployment
+        stop(deployment)
+    return _gateway
