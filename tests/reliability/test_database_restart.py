@@ -11,13 +11,14 @@ import time
 
 import pytest
 
-from tests.emulator import start_emulator
 from tests.reliability import world
 from tests.reliability.load import Load
 from tests.reliability.private_services import PrivatePostgres
 from tests.support import dbs
 from tests.support.app import gateway_env
+from tests.support.emulator import emulator_fixture
 from tests.support.server import GatewayServer
+from tests.support.waiting import wait_for
 
 MODEL = "rel-db-model"
 FAIL_FAST_SECONDS = 5.0  # an answer during the outage comes within this, not after a long timeout
@@ -31,11 +32,7 @@ def pg():
     server.destroy()
 
 
-@pytest.fixture
-def emu():
-    emulator = start_emulator()
-    yield emulator
-    emulator.stop()
+emu = emulator_fixture(scope="function")
 
 
 def _load_fixture(pg: PrivatePostgres, name: str) -> world.Db:
@@ -48,15 +45,6 @@ def _load_fixture(pg: PrivatePostgres, name: str) -> world.Db:
     return world.Db(dbs.TestDatabase("postgres", name, pg.dsn(name)), connect=lambda: pg.connect(name))
 
 
-def _wait_for(predicate, timeout: float) -> bool:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def test_requests_fail_fast_while_the_database_is_down_and_recover_after(pg, emu, tmp_path):
     db = _load_fixture(pg, "oneapi")
     world.prepare(db)
@@ -67,7 +55,7 @@ def test_requests_fail_fast_while_the_database_is_down_and_recover_after(pg, emu
     gateway = GatewayServer(env, workers=1, log_path=str(tmp_path / "gateway.log")).start()
     load = Load(gateway.url, world.ADMIN_KEY, MODEL, concurrency=4, stream_every=3).start()
     try:
-        assert _wait_for(lambda: sum(o.status == 200 for o in load.outcomes) >= 12, 15), \
+        assert wait_for(lambda: sum(o.status == 200 for o in load.outcomes) >= 12, 15), \
             [o.body[:200] for o in load.outcomes[-3:]]
 
         pg.stop("fast")  # ends every session, as a restart or failover of the database does
@@ -87,7 +75,7 @@ def test_requests_fail_fast_while_the_database_is_down_and_recover_after(pg, emu
             assert json.loads(o.body)["error"]["message"], o.body[:300]
 
         # back by itself: after a short settling moment, every request succeeds again
-        assert _wait_for(lambda: [o.status for o in load.since(up)][-8:] == [200] * 8, RECOVERY_SECONDS), \
+        assert wait_for(lambda: [o.status for o in load.since(up)][-8:] == [200] * 8, RECOVERY_SECONDS), \
             [(o.status, o.body[:200]) for o in load.since(up)][-5:]
         recovered_at = next(o.started for o in load.since(up) if o.status == 200)
         time.sleep(2)
@@ -97,7 +85,7 @@ def test_requests_fail_fast_while_the_database_is_down_and_recover_after(pg, emu
         pg.stop("fast")
         pg.start()
         quiet = Load(gateway.url, world.ADMIN_KEY, MODEL, concurrency=3, stream_every=2).start()
-        assert _wait_for(lambda: len(quiet.outcomes) >= 12, 15)
+        assert wait_for(lambda: len(quiet.outcomes) >= 12, 15)
         after_quiet_restart = quiet.stop()
         assert [o.status for o in after_quiet_restart] == [200] * len(after_quiet_restart), \
             [(o.status, o.body[:200]) for o in after_quiet_restart if o.status != 200][:3]

@@ -11,13 +11,14 @@ import time
 import pytest
 import requests
 
-from tests.emulator import start_emulator
 from tests.reliability import world
 from tests.reliability.load import Load
 from tests.reliability.private_services import PrivateRedis
 from tests.support import dbs
 from tests.support.app import gateway_env
+from tests.support.emulator import emulator_fixture
 from tests.support.server import GatewayServer
+from tests.support.waiting import wait_for
 
 MODEL = "rel-redis-model"
 SLOW_SECONDS = 3.0
@@ -30,11 +31,7 @@ def redis_server():
     server.stop()
 
 
-@pytest.fixture
-def emu():
-    emulator = start_emulator()
-    yield emulator
-    emulator.stop()
+emu = emulator_fixture(scope="function")
 
 
 def _keys(redis_server: PrivateRedis) -> list[str]:
@@ -46,15 +43,6 @@ def _in_use(redis_server: PrivateRedis) -> bool:
     """Rows cached and relay rate-limit counters kept in Redis (settlements invalidate cached rows, so any)."""
     keys = _keys(redis_server)
     return any(k.startswith("rateLimit:GR") for k in keys) and any(k.startswith(("token:", "user_")) for k in keys)
-
-
-def _wait_for(predicate, timeout: float) -> bool:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_gateway_serves_from_the_database_while_redis_is_down(redis_server, emu, tmp_path):
@@ -72,9 +60,9 @@ def test_gateway_serves_from_the_database_while_redis_is_down(redis_server, emu,
     gateway = GatewayServer(env, workers=2, log_path=str(tmp_path / "gateway.log")).start()
     load = Load(gateway.url, world.ADMIN_KEY, MODEL, concurrency=4, stream_every=3, timeout=15).start()
     try:
-        assert _wait_for(lambda: sum(o.status == 200 for o in load.outcomes) >= 12, 15), \
+        assert wait_for(lambda: sum(o.status == 200 for o in load.outcomes) >= 12, 15), \
             [o.body[:200] for o in load.outcomes[-3:]]
-        assert _wait_for(lambda: _in_use(redis_server), 5), _keys(redis_server)
+        assert wait_for(lambda: _in_use(redis_server), 5), _keys(redis_server)
 
         redis_server.stop()
         down = time.time()
@@ -91,7 +79,7 @@ def test_gateway_serves_from_the_database_while_redis_is_down(redis_server, emu,
         assert max(o.elapsed for o in outage) < SLOW_SECONDS, "a Redis outage must not stall requests"
 
         # Redis is used again by itself: rows cached and requests counted anew
-        assert _wait_for(lambda: _in_use(redis_server), 15), _keys(redis_server)
+        assert wait_for(lambda: _in_use(redis_server), 15), _keys(redis_server)
         time.sleep(1)
     finally:
         outcomes = load.stop()

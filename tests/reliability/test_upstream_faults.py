@@ -12,10 +12,10 @@ import time
 import pytest
 import requests
 
-from tests.emulator import start_emulator
 from tests.reliability import world
 from tests.support import dbs
 from tests.support.app import gateway_env
+from tests.support.emulator import emulator_fixture
 from tests.support.server import GatewayServer, free_port
 
 RELAY_TIMEOUT = 2
@@ -43,11 +43,7 @@ def _cases(stream: bool) -> list[str]:
     return [f for f in FAULTS if not (stream and f == "malformed")]
 
 
-@pytest.fixture(scope="module")
-def emu():
-    emulator = start_emulator()
-    yield emulator
-    emulator.stop()
+emu = emulator_fixture()
 
 
 @pytest.fixture(scope="module")

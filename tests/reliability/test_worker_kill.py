@@ -14,21 +14,17 @@ import time
 
 import pytest
 
-from tests.emulator import start_emulator
 from tests.reliability import world
 from tests.reliability.load import Load
 from tests.support import dbs
 from tests.support.app import gateway_env
+from tests.support.emulator import emulator_fixture
 from tests.support.server import GatewayServer
 
 MODEL = "rel-kill-model"
 
 
-@pytest.fixture
-def emu():
-    emulator = start_emulator()
-    yield emulator
-    emulator.stop()
+emu = emulator_fixture(scope="function")
 
 
 def _workers(master_pid: int) -> list[int]:
