@@ -247,7 +247,7 @@ def wrk(url: str, body: dict, key: str, connections: int, duration: int, workdir
     env = dict(os.environ, BENCH_BODY_FILE=str(body_file), BENCH_KEY=key)
     threads = max(1, min(2, connections))
     out = subprocess.run(taskset(1) + ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
-                                       "--latency", "-s", str(HERE / "post.lua"), url],
+                                       "--latency", "--timeout", "10s", "-s", str(HERE / "post.lua"), url],
                          capture_output=True, text=True, env=env, timeout=duration + 60).stdout
     result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
               "errors": int(re.search(r"Non-2xx or 3xx responses: (\d+)", out).group(1))
@@ -360,6 +360,10 @@ def run(db_kind: str, duration: int, scenarios: tuple, workdir: pathlib.Path, pr
         gateway.stop()
         upstream.stop()
         db.drop()
+        errors = [line for line in gateway.log.read_text(errors="replace").splitlines()
+                  if re.match(r"\w[\w.]*(Error|Exception)\b", line) or "/oneapi/" in line]
+        if errors:  # the reasons behind failed requests, before the working directory goes
+            print("\n".join(["gateway errors (first 20):"] + errors[:20]), file=sys.stderr)
     return results
 
 

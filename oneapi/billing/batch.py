@@ -106,22 +106,29 @@ def pending(table: str, row_id: int, column: str) -> int:
 # commit is not remembered (the generation changed).
 _stored: dict[tuple[str, int, str], tuple[float, int]] = {}
 _generation = 0
+_loading: dict[tuple[str, int, str], threading.Lock] = {}
 
 
 def stored(table: str, row_id: int, column: str, load, ttl: float) -> int | None:
     """The database value of one counter, read with ``load()`` at most every ``ttl`` seconds."""
     key = (table, row_id, column)
-    now = time.monotonic()
     hit = _stored.get(key)
-    if hit is not None and hit[0] > now:
+    if hit is not None and hit[0] > time.monotonic():
         return hit[1]
-    generation = _generation
-    value = load()
-    if value is not None and generation == _generation:
-        if len(_stored) > 100_000:
-            _stored.clear()
-        _stored[key] = (now + ttl, value)
-    return value
+    # one load per key at a time: after a flush, hundreds of in-flight requests would otherwise all query
+    # (and each hold a database connection) at once
+    with _loading.setdefault(key, threading.Lock()):
+        now = time.monotonic()
+        hit = _stored.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        generation = _generation
+        value = load()
+        if value is not None and generation == _generation:
+            if len(_stored) > 100_000:
+                _stored.clear()
+            _stored[key] = (now + ttl, value)
+        return value
 
 
 def _forget_stored() -> None:

@@ -174,14 +174,39 @@ def _cached(key: str, load: Callable[[], dict | None]) -> dict | None:
         return load()
     if raw is not None:
         return orjson.loads(raw)
-    value = load()
-    if value is None:  # unknown keys are not remembered (as the original): no cache flooding with junk keys
-        return None
+    # One load per key at a time in this process: when a hot row is invalidated (every quota flush), the
+    # requests in flight would otherwise all read the database at once, each taking a connection.
+    lock = _load_lock(key)
+    contended = not lock.acquire(blocking=False)
+    if contended:  # another request is loading this row: wait, then take its result
+        lock.acquire()
     try:
-        store.set(key, orjson.dumps(value).decode(), _ttl())
-    except Exception as exc:
-        _redis_failed("write", key, exc)
-    return value
+        if contended:
+            try:
+                raw = store.get(key)
+            except Exception:  # reported by the first read; load below
+                raw = None
+            if raw is not None:
+                return orjson.loads(raw)
+        value = load()
+        if value is None:  # unknown keys are not remembered (as the original): no cache flooding with junk keys
+            return None
+        try:
+            store.set(key, orjson.dumps(value).decode(), _ttl())
+        except Exception as exc:
+            _redis_failed("write", key, exc)
+        return value
+    finally:
+        lock.release()
+
+
+_load_locks: dict[str, threading.Lock] = {}
+
+
+def _load_lock(key: str) -> threading.Lock:
+    if len(_load_locks) > 10_000:  # bounded; a lock dropped while held only allows a second loader
+        _load_locks.clear()
+    return _load_locks.setdefault(key, threading.Lock())
 
 
 def _load_token(key: str) -> dict | None:
