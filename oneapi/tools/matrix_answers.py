@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from oneapi.relay.formats import sse
+
 
 class Broken(Exception):
     """The answer is not a well-formed answer of its format."""
@@ -55,22 +57,20 @@ def _error_of(obj) -> str | None:
 
 
 def iter_sse(lines):
-    """(event name or None, data text) per SSE event from an iterable of decoded lines."""
-    event, data = None, []
+    """(event name or None, data text) per SSE event from an iterable of decoded lines; events without data are
+    skipped."""
+    block: list[str] = []
     for line in lines:
         if line == "":
-            if data:
-                yield event, "\n".join(data)
-            event, data = None, []
-            continue
-        if line.startswith(":"):
-            continue
-        name, _, value = line.partition(":")
-        value = value[1:] if value.startswith(" ") else value
-        if name == "event":
-            event = value
-        elif name == "data":
-            data.append(value)
+            yield from _with_data(block)
+            block = []
+        else:
+            block.append(line)
+    yield from _with_data(block)
+
+
+def _with_data(block: list[str]):
+    event, data = sse.event_fields(block)
     if data:
         yield event, "\n".join(data)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import orjson
 
@@ -29,19 +29,25 @@ def frame(data, event: str | None = None) -> bytes:
     return b"data: " + body + b"\n\n"
 
 
+def event_fields(lines: Iterable[str]) -> tuple[str | None, list[str]]:
+    """The event name and data lines of one event's lines; comments and other fields are skipped."""
+    event, data = None, []
+    for line in lines:
+        if not line or line.startswith(":"):
+            continue
+        name, _, value = line.partition(":")
+        value = value[1:] if value.startswith(" ") else value
+        if name == "event":
+            event = value
+        elif name == "data":
+            data.append(value)
+    return event, data
+
+
 def parse(raw: bytes | str) -> Iterator[tuple[str | None, str]]:
     """Split an SSE byte stream into (event, data) pairs; comments are skipped."""
     text = raw.decode() if isinstance(raw, bytes) else raw
     for block in text.replace("\r\n", "\n").split("\n\n"):
-        event, data = None, []
-        for line in block.split("\n"):
-            if not line or line.startswith(":"):
-                continue
-            name, _, value = line.partition(":")
-            value = value[1:] if value.startswith(" ") else value
-            if name == "event":
-                event = value
-            elif name == "data":
-                data.append(value)
+        event, data = event_fields(block.split("\n"))
         if data or event:
             yield event, "\n".join(data)
