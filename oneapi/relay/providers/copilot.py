@@ -9,22 +9,19 @@ unless the channel config names another (``github_api_base``, e.g. a GitHub Ente
 """
 from __future__ import annotations
 
-import hashlib
-import threading
 import time
 
 import orjson
 
 from oneapi.relay.errors import RelayError
+from oneapi.relay.providers.token_cache import ExpiringTokens
 
 TYPES = (53,)
 DEFAULT_BASE_URL = "https://api.githubcopilot.com"
 GITHUB_API = "https://api.github.com"
 EDITOR_HEADERS = {"Editor-Version": "vscode/1.85.1", "Editor-Plugin-Version": "copilot/1.0.0",
                   "Copilot-Integration-Id": "vscode-chat", "User-Agent": "GithubCopilot/1.0.0"}
-_REFRESH_MARGIN = 120
-_tokens: dict[str, tuple[str, float]] = {}
-_lock = threading.Lock()
+_tokens = ExpiringTokens(refresh_margin=120)
 
 
 def body_format(model: str, mode: str) -> str | None:
@@ -38,17 +35,7 @@ def body_format(model: str, mode: str) -> str | None:
 
 
 def copilot_token(github_token: str, api_base: str) -> str:
-    cache_key = hashlib.sha256(f"{api_base}|{github_token}".encode()).hexdigest()
-    cached = _tokens.get(cache_key)
-    if cached and cached[1] - _REFRESH_MARGIN > time.time():
-        return cached[0]
-    with _lock:
-        cached = _tokens.get(cache_key)
-        if cached and cached[1] - _REFRESH_MARGIN > time.time():
-            return cached[0]
-        token, expires = _exchange(github_token, api_base)
-        _tokens[cache_key] = (token, expires)
-        return token
+    return _tokens.get(f"{api_base}|{github_token}", lambda: _exchange(github_token, api_base))
 
 
 def _exchange(github_token: str, api_base: str) -> tuple[str, float]:

@@ -8,21 +8,18 @@ token, and keeps that token per key until shortly before it expires.
 """
 from __future__ import annotations
 
-import hashlib
 import json
-import threading
 import time
 import uuid
 from urllib.parse import urlsplit
 
 from oneapi.relay.errors import RelayError
+from oneapi.relay.providers.token_cache import ExpiringTokens
 
 GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 TOKEN_SECONDS = 86399
 JWT_SECONDS = 600
-_REFRESH_MARGIN = 300
-_tokens: dict[str, tuple[str, float]] = {}
-_lock = threading.Lock()
+_tokens = ExpiringTokens(refresh_margin=300)
 
 
 def is_app_credentials(key: str) -> bool:
@@ -53,19 +50,10 @@ def signed_jwt(creds: dict, api_base: str, now: float | None = None) -> str:
 
 def access_token(key: str, channel_base: str) -> str:
     """A valid access token for the app credentials in ``key`` (exchanged once, then cached)."""
-    cache_key = hashlib.sha256(key.encode()).hexdigest()
-    cached = _tokens.get(cache_key)
-    if cached and cached[1] - _REFRESH_MARGIN > time.time():
-        return cached[0]
-    with _lock:
-        cached = _tokens.get(cache_key)
-        if cached and cached[1] - _REFRESH_MARGIN > time.time():
-            return cached[0]
+    def fetch() -> tuple[str, float]:
         creds = _credentials(key)
-        api_base = (creds.get("coze_api_base") or channel_base).rstrip("/")
-        token, expires = _exchange(creds, api_base)
-        _tokens[cache_key] = (token, expires)
-        return token
+        return _exchange(creds, (creds.get("coze_api_base") or channel_base).rstrip("/"))
+    return _tokens.get(key, fetch)
 
 
 def _exchange(creds: dict, api_base: str) -> tuple[str, float]:
