@@ -14,7 +14,8 @@ import requests
 from flask import Response, g, stream_with_context
 
 from oneapi.models.constants import CHANNEL_ENABLED
-from oneapi.relay import conversion_extras, metering, prepare as prep, providers, responses_state, streaming, upstream
+from oneapi.relay import (conversion_extras, metering, observe, prepare as prep, providers, responses_state, streaming,
+                          upstream)
 from oneapi.relay.auth import Caller
 from oneapi.relay.errors import RelayError, error_response
 from oneapi.relay.formats.errors import decode_any
@@ -55,9 +56,11 @@ def no_channel_error(group: str, model: str) -> RelayError:
 def relay(caller: Caller, rr: RelayRequest) -> Response:
     """Serve one relay request end to end (errors come back as OpenAI-style responses)."""
     try:
-        return _relay(caller, rr)
+        response = _relay(caller, rr)
     except RelayError as err:
-        return error_response(err, "claude" if rr.mode == "claude" else None)
+        response = error_response(err, "claude" if rr.mode == "claude" else None)
+    observe.answered(rr.model, response)
+    return response
 
 
 def _relay(caller: Caller, rr: RelayRequest) -> Response:
@@ -97,6 +100,7 @@ def _attempt(caller: Caller, rr: RelayRequest, channel) -> Response:
         raise AttemptFailed(err, retryable=True) from err
     meter = metering.Meter(g.request_id, caller, channel, rr.model, model, rr.stream,
                            started_at=getattr(g, "start_time", time.time()), background=rr.background)
+    observe.attempting(meter)
     meter.reserve(metering.count_prompt(rr.json, rr.raw if not rr.is_multipart else b"", model, rr.mode),
                   output_limits.within_limit(rr.max_tokens, model), rr)
     try:
@@ -106,6 +110,7 @@ def _attempt(caller: Caller, rr: RelayRequest, channel) -> Response:
         meter.refund()
         channel_health.on_upstream_error(channel, caller.group, rr.model, None, message=str(exc))
         kind = "timeout" if isinstance(exc, requests.Timeout) else "connection error"
+        observe.upstream_failed("timeout" if kind == "timeout" else "connect", channel.id)
         raise AttemptFailed(RelayError(502 if kind != "timeout" else 504, f"upstream {kind}: {type(exc).__name__}",
                                        "upstream_error", "do_request_failed"), retryable=True) from exc
     except Exception:
@@ -122,7 +127,9 @@ def _attempt(caller: Caller, rr: RelayRequest, channel) -> Response:
         if rr.mode == "audio_speech" and not resp.headers.get("Content-Type", "").startswith("application/json"):
             return _deliver_audio(resp, meter)
         return conversion_extras.answer_body(rr, _deliver_body(rr, prepared, resp, meter))
-    except Exception:
+    except Exception as exc:
+        if isinstance(exc, AttemptFailed):
+            observe.upstream_failed("malformed", channel.id)
         resp.close()
         meter.refund()
         raise
@@ -144,6 +151,7 @@ def _fail_attempt(caller, rr, channel, resp, meter) -> None:
     err = decode_any(status, content)
     message = err.message or f"bad response status code {status}"
     channel_health.on_upstream_error(channel, caller.group, rr.model, status, err.type, err.code, message)
+    observe.upstream_failed(observe.status_kind(status), channel.id)
     retryable = status >= 500 or status in RETRY_STATUSES
     raise AttemptFailed(RelayError(status, message, err.type or "upstream_error", err.code), retryable)
 
@@ -249,16 +257,19 @@ def _deliver_stream(rr: RelayRequest, prepared: prep.Prepared, resp, meter: mete
     from oneapi.relay import stream_processors
     processor = responses_state.watch_stream(rr, prepared, stream_processors.for_request(rr, prepared))
     processor = conversion_extras.wrap_stream(rr, processor)  # tool names, reasoning field, <think>
+    watch = observe.StreamWatch(rr.model, meter)
 
     def finished(client_gone: bool) -> None:
         if client_gone:
             log.info("request %s: client disconnected mid-stream", meter.request_id)
         meter.settle(processor.usage, delivered_text=processor.delivered_text(),
                      system_prompt_reset=prepared.system_prompt_reset)
+        watch.finished()
         from oneapi.db import close_request_connections
         close_request_connections()
 
-    body = streaming.pump(resp, processor.on_event, processor.on_end, processor.on_error, finished)
+    body = watch.body(streaming.pump(resp, watch.on_event(processor.on_event), processor.on_end,
+                                     watch.on_error(processor.on_error), finished))
     # Auth, routing and the reservation are done: a stream may last minutes, so it holds no pooled connection
     # meanwhile (settlement at the end takes one briefly). Otherwise N streams would need N connections.
     from oneapi.db import close_request_connections
