@@ -15,7 +15,6 @@ import time
 from urllib.parse import urlsplit
 
 import orjson
-import requests
 
 from oneapi.relay.providers import chat_bridge as bridge
 
@@ -62,19 +61,11 @@ def prepare_body(body: dict, model: str) -> bytes:
 
 
 def reframe(resp):
-    if resp.status_code // 100 != 2:
-        return resp
-    try:
-        return _follow(resp)
-    except (requests.RequestException, ValueError) as exc:
-        return bridge.error_answer(502, f"following the BFL job failed: {type(exc).__name__}", resp)
+    return bridge.follow_job(resp, _follow, "BFL job")
 
 
 def _follow(resp):
-    try:
-        job = resp.json()
-    finally:
-        resp.close()
+    job = bridge.job_json(resp)
     headers = bridge.forwarded_headers(resp, "x-key")
     url = job.get("polling_url") or f"{_api_base(resp.url)}/v1/get_result?id={job.get('id', '')}"
     status, result = bridge.poll(url, headers, lambda r: r.get("status") not in PENDING)

@@ -156,6 +156,26 @@ def forwarded_headers(resp: requests.Response, *names: str) -> dict:
     return {name: sent[name] for name in names if name in sent}
 
 
+def follow_job(resp: requests.Response, follow: Callable[[requests.Response], requests.Response],
+               what: str) -> requests.Response:
+    """``follow(resp)`` for a provider's 2xx acceptance of a job (other answers pass through); a follow-up call
+    that fails (connection, an answer that is not JSON) becomes a 502 error answer naming ``what``."""
+    if resp.status_code // 100 != 2:
+        return resp
+    try:
+        return follow(resp)
+    except (requests.RequestException, ValueError) as exc:
+        return error_answer(502, f"following the {what} failed: {type(exc).__name__}", resp)
+
+
+def job_json(resp: requests.Response):
+    """The first answer's JSON body; the connection is released either way."""
+    try:
+        return resp.json()
+    finally:
+        resp.close()
+
+
 def fetch(method: str, url: str, headers: dict, stream: bool = False) -> requests.Response:
     return upstream.send(method, url, headers=headers, stream=stream)
 

@@ -132,21 +132,13 @@ def _coze_error(body: dict, like) -> requests.Response:
 
 
 def reframe(resp):
-    if resp.status_code // 100 != 2:
-        return resp
     if resp.headers.get("Content-Type", "").startswith("text/event-stream"):
         return resp
-    try:
-        return _finish_chat(resp)
-    except (requests.RequestException, ValueError) as exc:
-        return bridge.error_answer(502, f"following the Coze chat failed: {type(exc).__name__}", resp)
+    return bridge.follow_job(resp, _finish_chat, "Coze chat")
 
 
 def _finish_chat(resp):
-    try:
-        created = resp.json()
-    finally:
-        resp.close()
+    created = bridge.job_json(resp)
     if created.get("code"):
         return _coze_error(created, resp)
     chat = created.get("data") or {}

@@ -18,7 +18,6 @@ import re
 import time
 
 import orjson
-import requests
 
 from oneapi.relay.providers import chat_bridge as bridge
 
@@ -217,23 +216,15 @@ def prepare_body(channel, body: dict, model: str, stream: bool) -> bytes:
 def reframe(resp):
     """Follow the prediction to its answer: the stream URL, or polling until it is finished. A prediction that
     failed comes back as an error answer (so the relay refunds and may try another channel)."""
-    if resp.status_code // 100 != 2:
-        return resp
     from oneapi.relay.providers import bfl
     if bridge.fragment(resp.url) == bfl.MARKER:
         return bfl.reframe(resp)
-    try:
-        return _follow(resp)
-    except (requests.RequestException, ValueError) as exc:
-        return bridge.error_answer(502, f"following the Replicate prediction failed: {type(exc).__name__}", resp)
+    return bridge.follow_job(resp, _follow, "Replicate prediction")
 
 
 def _follow(resp):
     marker = bridge.fragment(resp.url)
-    try:
-        prediction = resp.json()
-    finally:
-        resp.close()
+    prediction = bridge.job_json(resp)
     auth = bridge.forwarded_headers(resp, "Authorization")
     if marker == "stream":
         stream_url = (prediction.get("urls") or {}).get("stream")
