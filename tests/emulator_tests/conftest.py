@@ -1,13 +1,8 @@
 import pytest
 
-from tests.emulator import start_emulator
+from tests.emulator.fixtures import emulator_fixture
 
-
-@pytest.fixture(scope="session")
-def emu():
-    emulator = start_emulator()
-    yield emulator
-    emulator.stop()
+emu = emulator_fixture(scope="session")
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ import time
 import pytest
 import requests
 
+from tests.emulator.fixtures import emulator_fixture
 from tests.reliability import world
 from tests.reliability.load import Load
 from tests.reliability.private_services import PrivateRedis
 from tests.support import dbs
 from tests.support.app import gateway_env
-from tests.support.emulator import emulator_fixture
 from tests.support.server import GatewayServer
 from tests.support.waiting import wait_for
 

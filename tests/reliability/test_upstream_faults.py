@@ -12,10 +12,10 @@ import time
 import pytest
 import requests
 
+from tests.emulator.fixtures import emulator_fixture
 from tests.reliability import world
 from tests.support import dbs
 from tests.support.app import gateway_env
-from tests.support.emulator import emulator_fixture
 from tests.support.server import GatewayServer, free_port
 
 RELAY_TIMEOUT = 2

@@ -14,11 +14,11 @@ import time
 
 import pytest
 
+from tests.emulator.fixtures import emulator_fixture
 from tests.reliability import world
 from tests.reliability.load import Load
 from tests.support import dbs
 from tests.support.app import gateway_env
-from tests.support.emulator import emulator_fixture
 from tests.support.server import GatewayServer
 
 MODEL = "rel-kill-model"

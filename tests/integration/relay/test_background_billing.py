@@ -6,9 +6,9 @@ import math
 
 import pytest
 
+from tests.emulator.fixtures import emulator_fixture
 from tests.integration.relay.conftest import BOB_KEY, sqlite_fixture_gateway
 from tests.integration.relay.test_model_fit_gateway import add_channel
-from tests.support.emulator import emulator_fixture
 
 BACKGROUND_TOKENS = 200_000
 

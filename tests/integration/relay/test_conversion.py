@@ -5,8 +5,8 @@ import json
 
 import pytest
 
+from tests.emulator.fixtures import emulator_fixture
 from tests.integration.relay.conftest import BOB_KEY, ROOT_KEY, enable_fixture_gemini_channel, sqlite_fixture_gateway
-from tests.support.emulator import emulator_fixture
 
 AUTH = {"Authorization": f"Bearer sk-{ROOT_KEY}"}
 

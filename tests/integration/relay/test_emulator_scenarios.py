@@ -5,9 +5,9 @@ import json
 
 import pytest
 
+from tests.emulator.fixtures import emulator_fixture
 from tests.integration.relay.conftest import sqlite_fixture_gateway
 from tests.integration.relay.test_failover import MODEL, add_channels
-from tests.support.emulator import emulator_fixture
 
 
 emu = emulator_fixture()

@@ -7,8 +7,8 @@ import base64
 import pytest
 
 from oneapi.relay import user_content
+from tests.emulator.fixtures import emulator_fixture
 from tests.integration.relay.conftest import BOB_KEY, enable_fixture_gemini_channel, sqlite_fixture_gateway
-from tests.support.emulator import emulator_fixture
 from tests.unit.relay.test_user_content import LOCAL, PNG, ImageServer
 
 GEMINI_MODEL = "gemini-1.5-flash"  # the fixture's channel 4 (type Gemini) serves it to Bob's group

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from tests.emulator.fixtures import emulator_fixture
 from tests.integration.relay.conftest import sqlite_fixture_gateway
-from tests.support.emulator import emulator_fixture
 
 
 emu = emulator_fixture()
