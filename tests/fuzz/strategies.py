@@ -89,6 +89,21 @@ def _pick_slot(draw, body):
     return container, key
 
 
+@st.composite
+def hostile_numbers(draw, template: dict) -> dict:
+    """``template`` with every number (and every boolean) swapped for an extreme one: NaN, ±Infinity, 1e308,
+    integers beyond 64 bits, negatives, fractions."""
+    def swap(value):
+        if isinstance(value, dict):
+            return {k: swap(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [swap(v) for v in value]
+        if isinstance(value, (bool, int, float)):
+            return draw(st.sampled_from(HOSTILE_NUMBERS))
+        return value
+    return swap(template)
+
+
 def deep_nesting() -> st.SearchStrategy:
     def build(depth: int, kind: str) -> bytes:
         if kind == "array":
@@ -105,6 +120,7 @@ def raw_bodies(template: dict) -> st.SearchStrategy:
     return st.one_of(
         st.builds(encode, mutated(template)),
         st.builds(encode, mutated(template), st.just(False)),
+        st.builds(encode, hostile_numbers(template)),
         st.builds(encode, json_values()),
         st.builds(lambda cut: valid[:cut], st.integers(0, max(0, len(valid) - 1))),  # truncated JSON
         deep_nesting(),
