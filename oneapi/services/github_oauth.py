@@ -6,7 +6,7 @@ from __future__ import annotations
 import requests
 
 from oneapi.models import User
-from oneapi.services import cache, users
+from oneapi.services import users
 from oneapi.services.errors import ServiceError
 from oneapi.services.options import options
 
@@ -45,8 +45,4 @@ def sign_in(code: str) -> User:
 def bind(user: User, code: str) -> None:
     if not options.get_bool("GitHubOAuthEnabled"):
         raise ServiceError(MSG_DISABLED)
-    gh = github_login(code)
-    if User.select().where(User.github_id == gh["login"]).exists():
-        raise ServiceError("该 GitHub 账户已被绑定")
-    User.update(github_id=gh["login"]).where(User.id == user.id).execute()
-    cache.invalidate_user(user.id)
+    users.bind_external(user, User.github_id, github_login(code)["login"], "该 GitHub 账户已被绑定")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import requests
 
 from oneapi.models import User
-from oneapi.services import cache, users
+from oneapi.services import users
 from oneapi.services.errors import ServiceError
 from oneapi.services.options import options
 
@@ -47,7 +47,4 @@ def bind(user: User, code: str) -> None:
     if not enabled():
         raise ServiceError(MSG_DISABLED)
     open_id = lark_user(code)["open_id"]
-    if User.select().where(User.lark_id == open_id).exists():
-        raise ServiceError("该飞书账户已被绑定")
-    User.update(lark_id=open_id).where(User.id == user.id).execute()
-    cache.invalidate_user(user.id)
+    users.bind_external(user, User.lark_id, open_id, "该飞书账户已被绑定")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import requests
 
 from oneapi.models import User
-from oneapi.services import cache, users
+from oneapi.services import users
 from oneapi.services.errors import ServiceError
 from oneapi.services.options import options
 
@@ -49,7 +49,4 @@ def bind(user: User, code: str) -> None:
     if not options.get_bool("OidcEnabled"):
         raise ServiceError(MSG_DISABLED)
     sub = oidc_user(code)["sub"]
-    if User.select().where(User.oidc_id == sub).exists():
-        raise ServiceError("该 OIDC 账户已被绑定")
-    User.update(oidc_id=sub).where(User.id == user.id).execute()
-    cache.invalidate_user(user.id)
+    users.bind_external(user, User.oidc_id, sub, "该 OIDC 账户已被绑定")

@@ -233,6 +233,14 @@ def external_sign_in(column, external_id: str, prefix: str, display_name: str, e
     return user
 
 
+def bind_external(user: User, column, external_id: str, taken_message: str) -> None:
+    """Link the third-party account ``external_id`` (in ``column``) to ``user``, unless an account holds it."""
+    if User.select().where(column == external_id).exists():
+        raise ServiceError(taken_message)
+    User.update({column: external_id}).where(User.id == user.id).execute()
+    cache.invalidate_user(user.id)
+
+
 def _unused_aff_code() -> str:
     for _ in range(20):
         code = new_aff_code()
@@ -243,8 +251,8 @@ def _unused_aff_code() -> str:
 
 # ---------------------------------------------------------------------------------------- self-service
 
-def update_self(user: User, data: dict[str, Any]) -> User:
-    """PUT /api/user/self: username, display name and (when given) password; empty fields are kept."""
+def _profile_changes(user: User, data: dict[str, Any]) -> dict:
+    """The username, display name and password changes ``data`` asks of ``user``; empty fields are kept."""
     changes: dict = {}
     if data.get("username"):
         username = _check_username(data["username"])
@@ -256,6 +264,12 @@ def update_self(user: User, data: dict[str, Any]) -> User:
         changes[User.display_name] = _check_display_name(data["display_name"])
     if data.get("password"):
         changes[User.password] = hash_password(_check_password(data["password"]))
+    return changes
+
+
+def update_self(user: User, data: dict[str, Any]) -> User:
+    """PUT /api/user/self: username, display name and (when given) password; empty fields are kept."""
+    changes = _profile_changes(user, data)
     if changes:
         try:
             User.update(changes).where(User.id == user.id).execute()
@@ -317,17 +331,7 @@ def admin_update_user(actor: User, data: dict[str, Any]) -> User:
     target = get_user(uid)
     if not _may_act_on(actor, target):
         raise ServiceError("无权更新同权限等级或更高权限等级的用户信息")
-    changes: dict = {}
-    if data.get("username"):
-        username = _check_username(data["username"])
-        if username != target.username:
-            if _username_taken(username, except_id=uid):
-                raise ServiceError(MSG_USERNAME_TAKEN)
-            changes[User.username] = username
-    if data.get("display_name"):
-        changes[User.display_name] = _check_display_name(data["display_name"])
-    if data.get("password"):
-        changes[User.password] = hash_password(_check_password(data["password"]))
+    changes = _profile_changes(target, data)
     if data.get("email") is not None:
         changes[User.email] = as_str(data["email"], "email", max_len=EMAIL_MAX)
     if data.get("group"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import requests
 
 from oneapi.models import User
-from oneapi.services import cache, users
+from oneapi.services import users
 from oneapi.services.errors import ServiceError
 from oneapi.services.options import options
 
@@ -39,7 +39,4 @@ def bind(user: User, code: str) -> None:
     if not options.get_bool("WeChatAuthEnabled"):
         raise ServiceError(MSG_DISABLED)
     wid = wechat_id(code)
-    if User.select().where(User.wechat_id == wid).exists():
-        raise ServiceError("该微信账号已被绑定")
-    User.update(wechat_id=wid).where(User.id == user.id).execute()
-    cache.invalidate_user(user.id)
+    users.bind_external(user, User.wechat_id, wid, "该微信账号已被绑定")
