@@ -13,7 +13,7 @@ from flask import g, jsonify, request
 from flask_login import LoginManager, UserMixin, current_user
 
 from oneapi.models import User
-from oneapi.models.constants import ROLE_ADMIN, ROLE_COMMON, ROLE_ROOT, USER_DISABLED, USER_ENABLED
+from oneapi.models.constants import ROLE_ADMIN, ROLE_COMMON, ROLE_ROOT, USER_ENABLED
 
 login_manager = LoginManager()
 
@@ -72,7 +72,7 @@ def require_role(min_role: int) -> Callable:
             user, error = authenticate_api()
             if error is not None:
                 return error
-            if user.status == USER_DISABLED or user.status != USER_ENABLED:
+            if user.status != USER_ENABLED:
                 return _fail(MSG_BANNED)
             if user.role < min_role:
                 return _fail(MSG_NO_PERMISSION)

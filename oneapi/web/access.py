@@ -42,14 +42,17 @@ admin_page = page(ROLE_ADMIN)
 root_page = page(ROLE_ROOT)
 
 
-def is_admin() -> bool:
+def _signed_in_with(min_role: int) -> bool:
     user = getattr(g, "user", None)
-    return user is not None and user.role >= ROLE_ADMIN
+    return user is not None and user.role >= min_role
+
+
+def is_admin() -> bool:
+    return _signed_in_with(ROLE_ADMIN)
 
 
 def is_root() -> bool:
-    user = getattr(g, "user", None)
-    return user is not None and user.role >= ROLE_ROOT
+    return _signed_in_with(ROLE_ROOT)
 
 
 def redirect_back(default_endpoint: str, **values):
