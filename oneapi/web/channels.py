@@ -12,7 +12,7 @@ from oneapi.services.options import options
 from oneapi.web import bp, channel_form
 from oneapi.web.access import admin_page, redirect_back
 from oneapi.web.i18n import translate as _
-from oneapi.web.service_calls import call, channel_types, channels_service, place_error
+from oneapi.web.service_calls import call, channel_types, channels_service, flash_outcome, place_error
 
 FIELD_HINTS = {"model_mapping": ("model_mapping",), "model_configs": ("model_configs",),
                "config": ("config",), "key": ("key", "密钥"), "type": ("channel type", "渠道类型"),
@@ -123,7 +123,7 @@ def channels_status(channel_id: int):
     channel, err = call(svc.get_channel, channel_id)
     if channel is not None:
         _r, err = call(svc.set_status, channel.id, status)
-    flash(err or (_("Channel enabled.") if enable else _("Channel disabled.")), "error" if err else "success")
+    flash_outcome(err, _("Channel enabled.") if enable else _("Channel disabled."))
     return redirect_back("web.channels")
 
 
@@ -131,7 +131,7 @@ def channels_status(channel_id: int):
 @admin_page
 def channels_delete(channel_id: int):
     _r, err = call(channels_service().delete_channel, channel_id)
-    flash(err or _("Channel deleted."), "error" if err else "success")
+    flash_outcome(err, _("Channel deleted."))
     return redirect_back("web.channels")
 
 
@@ -139,7 +139,7 @@ def channels_delete(channel_id: int):
 @admin_page
 def channels_delete_disabled():
     count, err = call(channels_service().delete_disabled)
-    flash(err or _("{n} disabled channel(s) deleted.", n=count), "error" if err else "success")
+    flash_outcome(err, _("{n} disabled channel(s) deleted.", n=count))
     return redirect(url_for("web.channels"))
 
 

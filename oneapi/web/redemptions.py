@@ -9,7 +9,7 @@ from oneapi.services.options import options
 from oneapi.web import bp, formatting
 from oneapi.web.access import admin_page, redirect_back, user_page
 from oneapi.web.i18n import translate as _
-from oneapi.web.service_calls import call, redemptions_service
+from oneapi.web.service_calls import call, flash_outcome, redemptions_service
 
 PAGE_SIZE = 20
 
@@ -70,7 +70,7 @@ def redemptions_status(redemption_id: int):
     _r, err = call(redemptions_service().update_redemption,
                    {"id": redemption_id, "status": REDEMPTION_ENABLED if enable else REDEMPTION_DISABLED},
                    status_only=True)
-    flash(err or (_("Code enabled.") if enable else _("Code disabled.")), "error" if err else "success")
+    flash_outcome(err, _("Code enabled.") if enable else _("Code disabled."))
     return redirect_back("web.redemptions")
 
 
@@ -78,7 +78,7 @@ def redemptions_status(redemption_id: int):
 @admin_page
 def redemptions_delete(redemption_id: int):
     _r, err = call(redemptions_service().delete_redemption, redemption_id)
-    flash(err or _("Code deleted."), "error" if err else "success")
+    flash_outcome(err, _("Code deleted."))
     return redirect_back("web.redemptions")
 
 

@@ -52,6 +52,12 @@ def call(fn: Callable, *args: Any, **kwargs: Any) -> tuple[Any, str | None]:
         raise
 
 
+def flash_outcome(err: str | None, success: str) -> None:
+    """Flash the service's error, or ``success`` when there was none."""
+    from flask import flash
+    flash(err or success, "error" if err else "success")
+
+
 def place_error(message: str | None, errors: dict, hints: dict[str, tuple[str, ...]]) -> str | None:
     """Put a service's error next to the field it is about (by words in the message); else return it for the
     form's top. ``hints`` maps a field name to words that identify it, e.g. {"subnet": ("subnet", "网段")}."""

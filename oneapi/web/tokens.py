@@ -8,7 +8,7 @@ from oneapi.services.fields import page_bounds
 from oneapi.web import bp, formatting
 from oneapi.web.access import redirect_back, user_page
 from oneapi.web.i18n import translate as _
-from oneapi.web.service_calls import call, place_error, tokens_service, users_service
+from oneapi.web.service_calls import call, flash_outcome, place_error, tokens_service, users_service
 
 FIELD_HINTS = {"subnet": ("subnet", "网段"), "name": ("token name", "名称"), "models": ("models",)}
 
@@ -122,8 +122,7 @@ def tokens_status(token_id: int):
     status = TOKEN_ENABLED if request.form.get("enable") == "1" else TOKEN_DISABLED
     _token, err = call(tokens_service().update_token, g.user.id, {"id": token_id, "status": status},
                        status_only=True)
-    flash(err or (_("Token enabled.") if status == TOKEN_ENABLED else _("Token disabled.")),
-          "error" if err else "success")
+    flash_outcome(err, _("Token enabled.") if status == TOKEN_ENABLED else _("Token disabled."))
     return redirect_back("web.tokens")
 
 
@@ -131,5 +130,5 @@ def tokens_status(token_id: int):
 @user_page
 def tokens_delete(token_id: int):
     _r, err = call(tokens_service().delete_token, g.user.id, token_id)
-    flash(err or _("Token deleted."), "error" if err else "success")
+    flash_outcome(err, _("Token deleted."))
     return redirect(url_for("web.tokens"))

@@ -9,7 +9,7 @@ from oneapi.services.options import options
 from oneapi.web import bp, formatting
 from oneapi.web.access import admin_page, redirect_back
 from oneapi.web.i18n import translate as _
-from oneapi.web.service_calls import call, place_error, users_service
+from oneapi.web.service_calls import call, flash_outcome, place_error, users_service
 
 FIELD_HINTS = {"username": ("username", "用户名"), "password": ("password", "密码"),
                "display_name": ("display name", "显示名称"), "email": ("email", "邮箱")}
@@ -112,5 +112,5 @@ def users_manage(user_id: int):
     user, err = call(svc.get_user, user_id)
     if user is not None:
         _r, err = call(svc.manage_user, g.user, user.username, action)
-    flash(err or _(ACTIONS.get(action, "Saved.")), "error" if err else "success")
+    flash_outcome(err, _(ACTIONS.get(action, "Saved.")))
     return redirect_back("web.users")
