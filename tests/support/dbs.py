@@ -39,6 +39,16 @@ def unavailable(reason: str):
     pytest.skip(reason)
 
 
+def require_redis() -> str:
+    """REDIS_URL once its server answers a ping; else the test is unavailable."""
+    import redis
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except Exception as exc:  # noqa: BLE001
+        unavailable(f"Redis at {REDIS_URL} unreachable ({type(exc).__name__})")
+    return REDIS_URL
+
+
 @dataclass
 class TestDatabase:
     dialect: str

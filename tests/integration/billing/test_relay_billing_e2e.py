@@ -40,15 +40,6 @@ def _execute(tdb, *statements) -> None:
     conn.close()
 
 
-def _redis_url() -> str:
-    import redis
-    try:
-        redis.Redis.from_url(dbs.REDIS_URL, socket_connect_timeout=2).ping()
-    except Exception as exc:  # noqa: BLE001
-        dbs.unavailable(f"Redis at {dbs.REDIS_URL} unreachable ({type(exc).__name__})")
-    return dbs.REDIS_URL
-
-
 @pytest.fixture
 def world(tmp_path):
     tdb = dbs.create("postgres", tmp_path)
@@ -59,7 +50,7 @@ def world(tmp_path):
     _execute(tdb,
              ('UPDATE channels SET base_url = %s WHERE id = 1', (stub.base("ok"),)),
              ('UPDATE channels SET base_url = %s WHERE id = 6', (stub.base("fail") + "/v1",)))
-    env = dict(REDIS_CONN_STRING=_redis_url(), GLOBAL_RELAY_RATE_LIMIT="0", RATE_LIMIT_DISABLED="true",
+    env = dict(REDIS_CONN_STRING=dbs.require_redis(), GLOBAL_RELAY_RATE_LIMIT="0", RATE_LIMIT_DISABLED="true",
                SHUTDOWN_TIMEOUT="30", SYNC_FREQUENCY="60", RELAY_TIMEOUT="10",
                SQL_MAX_OPEN_CONNS="16")  # 3 workers x 16 stay well inside PostgreSQL's default 100
     direct = GatewayServer(gateway_env(tdb, **env), workers=2, log_path=str(tmp_path / "direct.log"))

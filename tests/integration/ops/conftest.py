@@ -32,12 +32,7 @@ def ops_app(sqlite_db):
 
 @pytest.fixture
 def redis_url():
-    import redis
-    try:
-        redis.Redis.from_url(dbs.REDIS_URL, socket_connect_timeout=2).ping()
-    except Exception as exc:  # noqa: BLE001
-        dbs.unavailable(f"Redis at {dbs.REDIS_URL} unreachable ({type(exc).__name__})")
-    return dbs.REDIS_URL
+    return dbs.require_redis()
 
 
 @pytest.fixture

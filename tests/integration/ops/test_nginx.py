@@ -58,13 +58,8 @@ def render_nginx_conf(upstream_ports: list[int], listen_port: int) -> str:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     """nginx on deploy/nginx.conf -> two gunicorn instances -> one PostgreSQL database and one Redis."""
-    import redis
     nginx = ensure_tool("nginx")
-    redis_url = dbs.REDIS_URL
-    try:
-        redis.Redis.from_url(redis_url, socket_connect_timeout=2).ping()
-    except Exception as exc:  # noqa: BLE001
-        dbs.unavailable(f"Redis at {redis_url} unreachable ({type(exc).__name__})")
+    redis_url = dbs.require_redis()
     tmp_path = tmp_path_factory.mktemp("nginx-stack")
     pg = dbs.create("postgres", tmp_path)
     procs = []

@@ -60,13 +60,7 @@ def test_memory_cache_routing_table_rebuilds_on_invalidation(tmp_path, stub):
 
 @pytest.fixture
 def redis_url():
-    url = dbs.REDIS_URL
-    try:
-        import redis
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except Exception as exc:  # noqa: BLE001
-        dbs.unavailable(f"Redis at {url} unreachable ({type(exc).__name__})")
-    return url
+    return dbs.require_redis()
 
 
 def test_redis_shares_tokens_and_suspensions(tmp_path, stub, redis_url):
