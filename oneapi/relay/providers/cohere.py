@@ -41,6 +41,14 @@ def _content(content):
     return parts
 
 
+def _function_calls(calls: list) -> list[dict]:
+    """Function tool calls in the shape both Chat and Cohere v2 use (arguments default to an empty object)."""
+    return [{"id": c.get("id", ""), "type": "function",
+             "function": {"name": (c.get("function") or {}).get("name", ""),
+                          "arguments": (c.get("function") or {}).get("arguments") or "{}"}}
+            for c in calls]
+
+
 def _message(msg: dict) -> dict:
     role = msg.get("role")
     if role in ("system", "developer"):
@@ -53,10 +61,7 @@ def _message(msg: dict) -> dict:
         text = content_text(msg.get("content"))
         calls = msg.get("tool_calls") or []
         if calls:
-            out["tool_calls"] = [{"id": c.get("id", ""), "type": "function",
-                                  "function": {"name": (c.get("function") or {}).get("name", ""),
-                                               "arguments": (c.get("function") or {}).get("arguments") or "{}"}}
-                                 for c in calls]
+            out["tool_calls"] = _function_calls(calls)
             plan = msg.get("reasoning_content") or text
             if plan:
                 out["tool_plan"] = plan
@@ -120,10 +125,7 @@ def cohere_to_chat(body: dict) -> dict:
     out: dict = {"content": text or None}
     calls = msg.get("tool_calls") or []
     if calls:
-        out["tool_calls"] = [{"id": c.get("id", ""), "type": "function",
-                              "function": {"name": (c.get("function") or {}).get("name", ""),
-                                           "arguments": (c.get("function") or {}).get("arguments") or "{}"}}
-                             for c in calls]
+        out["tool_calls"] = _function_calls(calls)
     if msg.get("tool_plan"):
         out["reasoning_content"] = msg["tool_plan"]
     finish = _FINISH.get(body.get("finish_reason") or "", "stop")
