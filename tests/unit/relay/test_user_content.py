@@ -36,6 +36,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _drip(self, first: bytes) -> None:
+        """``first``, then one byte every 0.1 s for ten seconds, or until the client hangs up."""
+        try:
+            self.wfile.write(first)
+            for _ in range(100):
+                time.sleep(0.1)
+                self.wfile.write(b"x")
+                self.wfile.flush()
+        except OSError:
+            pass
+
     def do_GET(self) -> None:  # noqa: N802
         server = self.server
         server.seen.append({"path": self.path, "host": self.headers.get("Host"),
@@ -85,23 +96,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(200)
             self.send_header("Content-Type", "image/png")
             self.end_headers()
-            try:
-                self.wfile.write(PNG)
-                for _ in range(100):
-                    time.sleep(0.1)
-                    self.wfile.write(b"x")
-                    self.wfile.flush()
-            except OSError:
-                pass
+            self._drip(PNG)
         elif path == "/header-drip":  # headers that never end, one byte at a time
-            try:
-                self.wfile.write(b"HTTP/1.0 200 OK\r\nX-Slow: ")
-                for _ in range(100):
-                    time.sleep(0.1)
-                    self.wfile.write(b"x")
-                    self.wfile.flush()
-            except OSError:
-                pass
+            self._drip(b"HTTP/1.0 200 OK\r\nX-Slow: ")
         elif path == "/stall":
             time.sleep(3)
             self._send(200, PNG)
