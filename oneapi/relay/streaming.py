@@ -92,7 +92,7 @@ class UpstreamDied(Exception):
 
 def _idle_limit() -> float:
     from oneapi import config
-    return float(config.settings.stream_idle_timeout or 0)
+    return float(getattr(getattr(config, "settings", None), "stream_idle_timeout", 0) or 0)
 
 
 def pump(resp, on_event: Callable[[bytes], bytes], on_end: Callable[[], bytes],
