@@ -123,7 +123,6 @@ class RedisWindow:
 
 def _redis_client(cfg: Config):
     """A small, dedicated pool with short timeouts: a slow Redis must not stall every request."""
-    import redis
     if cfg.redis_master_name:
         from redis.sentinel import Sentinel
         addrs = [a.strip().rsplit(":", 1) for a in cfg.redis_conn_string.split(",") if a.strip()]
@@ -131,8 +130,8 @@ def _redis_client(cfg: Config):
                             socket_timeout=0.5, socket_connect_timeout=0.5)
         return sentinel.master_for(cfg.redis_master_name, password=cfg.redis_password or None,
                                    socket_timeout=0.5, socket_connect_timeout=0.5)
-    return redis.Redis.from_url(cfg.redis_conn_string, socket_timeout=0.5, socket_connect_timeout=0.5,
-                                health_check_interval=30)
+    from oneapi.redis_pool import client_from_url
+    return client_from_url(cfg.redis_conn_string, socket_timeout=0.5, health_check_interval=30)
 
 
 class Limiter:

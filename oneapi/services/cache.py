@@ -116,14 +116,14 @@ def redis_client():
         return None
     if _redis_store is None or _redis_for != cfg.redis_conn_string:
         with _lock:
-            import redis
             if cfg.redis_master_name:
                 from redis.sentinel import Sentinel
                 addrs = [tuple(a.strip().rsplit(":", 1)) for a in cfg.redis_conn_string.split(",") if a.strip()]
                 sentinel = Sentinel([(h, int(p)) for h, p in addrs], password=cfg.redis_password or None)
                 client = sentinel.master_for(cfg.redis_master_name, password=cfg.redis_password or None)
             else:
-                client = redis.Redis.from_url(cfg.redis_conn_string, socket_timeout=5, socket_connect_timeout=5)
+                from oneapi.redis_pool import client_from_url
+                client = client_from_url(cfg.redis_conn_string, socket_timeout=5)
             _redis_store, _redis_for = RedisStore(client), cfg.redis_conn_string
     return _redis_store.client
 
