@@ -2,35 +2,21 @@
 relay outcomes, time to first token for streams, the upstream cut, the quota charged and no open streams."""
 from __future__ import annotations
 
-import sqlite3
 import time
 
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.integration.relay.stub_upstream import StubUpstream
+from tests.integration.streaming.world import ROOT_KEY, start_world
 from tests.support import dbs
-from tests.support.app import gateway_env
-from tests.support.server import GatewayServer
 
-ROOT_KEY = "WrEDFbchfWe6cOBt21De92E15884505f62F71c9fD5Ad4b80"  # the original fixture's unlimited token
 SCRAPE = {"Authorization": "Bearer scrape-secret"}
 
 
 @pytest.fixture()
 def world(tmp_path):
-    tdb = dbs.create("sqlite", tmp_path)
-    dbs.load_original_fixture(tdb)
-    stub = StubUpstream()
-    conn = sqlite3.connect(tdb.sqlite_path)
-    conn.execute("UPDATE channels SET base_url = ? WHERE id = 1", (stub.base("c1"),))
-    conn.commit()
-    conn.close()
-    server = GatewayServer(gateway_env(tdb, ENABLE_PROMETHEUS_METRICS="true", METRICS_TOKEN="scrape-secret",
-                                       RATE_LIMIT_DISABLED="true", GLOBAL_RELAY_RATE_LIMIT="0"),
-                           log_path=str(tmp_path / "gateway.log"))
-    server.start()
+    tdb, server, stub = start_world(tmp_path, ENABLE_PROMETHEUS_METRICS="true", METRICS_TOKEN="scrape-secret")
     yield tdb, server, stub
     server.stop()
     stub.stop()

@@ -2,35 +2,21 @@
 (STREAM_IDLE_TIMEOUT) both end the client's stream with an error event, and the request is billed once."""
 from __future__ import annotations
 
-import sqlite3
 import time
 
 import pytest
 import requests
 
-from tests.integration.relay.stub_upstream import StubUpstream
+from tests.integration.streaming.world import ROOT_KEY, start_world
 from tests.support import dbs
-from tests.support.app import gateway_env
-from tests.support.server import GatewayServer
 
-ROOT_KEY = "WrEDFbchfWe6cOBt21De92E15884505f62F71c9fD5Ad4b80"  # the original fixture's unlimited token
 BODY = {"model": "gpt-4o-mini", "stream": True, "messages": [{"role": "user", "content": "hello there"}]}
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("stream-endings")
-    tdb = dbs.create("sqlite", tmp)
-    dbs.load_original_fixture(tdb)
-    stub = StubUpstream()
-    conn = sqlite3.connect(tdb.sqlite_path)
-    conn.execute("UPDATE channels SET base_url = ? WHERE id = 1", (stub.base("c1"),))
-    conn.commit()
-    conn.close()
-    server = GatewayServer(gateway_env(tdb, STREAM_IDLE_TIMEOUT="1", GLOBAL_RELAY_RATE_LIMIT="0",
-                                       RATE_LIMIT_DISABLED="true", SHUTDOWN_TIMEOUT="5"),
-                           log_path=str(tmp / "gateway.log"))
-    server.start()
+    tdb, server, stub = start_world(tmp_path_factory.mktemp("stream-endings"), STREAM_IDLE_TIMEOUT="1",
+                                    SHUTDOWN_TIMEOUT="5")
     yield tdb, server, stub
     server.stop()
     stub.stop()
