@@ -7,7 +7,6 @@ messageStop, metadata) and the data its JSON payload.
 """
 from __future__ import annotations
 
-import base64
 import json
 
 from oneapi.relay.formats import ir
