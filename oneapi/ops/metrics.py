@@ -144,14 +144,24 @@ def _redis_pools() -> list[tuple[str, object]]:
     return pools
 
 
+def _redis_pool_counts(pool) -> tuple[int, int] | None:
+    """(in use, idle) connections of a redis-py pool, plain or blocking; None for other kinds."""
+    if hasattr(pool, "_in_use_connections") and hasattr(pool, "_available_connections"):
+        return len(pool._in_use_connections), len(pool._available_connections)
+    created, queue = getattr(pool, "_connections", None), getattr(getattr(pool, "pool", None), "queue", None)
+    if created is None or queue is None:  # a BlockingConnectionPool keeps idle ones in a queue padded with None
+        return None
+    idle = sum(1 for conn in list(queue) if conn is not None)
+    return len(created) - idle, idle
+
+
 def _sample_redis_pools() -> None:
     for name, pool in _redis_pools():
-        in_use = getattr(pool, "_in_use_connections", None)
-        idle = getattr(pool, "_available_connections", None)
-        if in_use is None or idle is None:
+        counts = _redis_pool_counts(pool)
+        if counts is None:
             continue
-        REDIS_POOL.labels(name, "in_use").set(len(in_use))
-        REDIS_POOL.labels(name, "idle").set(len(idle))
+        REDIS_POOL.labels(name, "in_use").set(counts[0])
+        REDIS_POOL.labels(name, "idle").set(counts[1])
 
 
 _last_sample = 0.0
