@@ -14,6 +14,8 @@ import threading
 import time
 from typing import Callable, Iterator
 
+from oneapi.relay.formats.sse import event_fields
+
 log = logging.getLogger(__name__)
 
 KEEPALIVE_SECONDS = 15.0
@@ -48,16 +50,7 @@ class SSESplitter:
 
 
 def parse_event(raw: bytes) -> tuple[str | None, str]:
-    event, data = None, []
-    for line in raw.decode("utf-8", "replace").split("\n"):
-        if not line or line.startswith(":"):
-            continue
-        name, _, value = line.partition(":")
-        value = value[1:] if value.startswith(" ") else value
-        if name == "event":
-            event = value
-        elif name == "data":
-            data.append(value)
+    event, data = event_fields(raw.decode("utf-8", "replace").split("\n"))
     return event, "\n".join(data)
 
 
