@@ -31,7 +31,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Callable, Mapping, Optional, Union
 
 from . import legacy_table
 from .prices import CURRENT_PRICES, AudioPrice, ImagePrice, bundled_price
@@ -74,44 +74,10 @@ def _to_float(value: Any) -> Optional[float]:
     return float(value)
 
 
-@lru_cache(maxsize=128)
-def _parse_ratio_map_text(text: str) -> Mapping[str, float]:
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return _EMPTY
+def _freeze_ratios(data: Any) -> Mapping[str, float]:
     if not isinstance(data, dict):
         return _EMPTY
-    parsed = {}
-    for key, value in data.items():
-        number = _to_float(value)
-        if number is not None:
-            parsed[str(key)] = number
-    return MappingProxyType(parsed)
-
-
-def parse_ratio_map(value: JsonMapping) -> Mapping[str, float]:
-    """A ``{"name": number}`` JSON text (option value or legacy channel column) as a mapping.
-
-    Empty, NULL or invalid JSON gives an empty mapping; non-numeric entries are skipped.
-    Parsing is cached per distinct text, so calling this per request is cheap.
-    """
-    if value is None:
-        return _EMPTY
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    if isinstance(value, str):
-        return _parse_ratio_map_text(value) if value.strip() else _EMPTY
-    return MappingProxyType({str(k): f for k, v in value.items() if (f := _to_float(v)) is not None})
-
-
-@lru_cache(maxsize=256)
-def _parse_model_configs_text(text: str) -> Mapping[str, Mapping[str, Any]]:
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return _EMPTY
-    return _freeze_configs(data)
+    return MappingProxyType({str(k): f for k, v in data.items() if (f := _to_float(v)) is not None})
 
 
 def _freeze_configs(data: Any) -> Mapping[str, Mapping[str, Any]]:
@@ -120,15 +86,38 @@ def _freeze_configs(data: Any) -> Mapping[str, Mapping[str, Any]]:
     return MappingProxyType({str(k): MappingProxyType(dict(v)) for k, v in data.items() if isinstance(v, dict)})
 
 
-def parse_model_configs(value: JsonMapping) -> Mapping[str, Mapping[str, Any]]:
-    """``channels.model_configs`` (JSON text, NULL, '' or an already-decoded dict)."""
+@lru_cache(maxsize=256)
+def _parse_text(text: str, freeze: Callable[[Any], Mapping]) -> Mapping:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return _EMPTY
+    return freeze(data)
+
+
+def _parse_json_value(value: JsonMapping, freeze: Callable[[Any], Mapping]) -> Mapping:
+    """JSON text (bytes or str; empty, NULL or invalid gives an empty mapping) or an already-decoded dict."""
     if value is None:
         return _EMPTY
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     if isinstance(value, str):
-        return _parse_model_configs_text(value) if value.strip() else _EMPTY
-    return _freeze_configs(value)
+        return _parse_text(value, freeze) if value.strip() else _EMPTY
+    return freeze(value)
+
+
+def parse_ratio_map(value: JsonMapping) -> Mapping[str, float]:
+    """A ``{"name": number}`` JSON text (option value or legacy channel column) as a mapping.
+
+    Empty, NULL or invalid JSON gives an empty mapping; non-numeric entries are skipped.
+    Parsing is cached per distinct text, so calling this per request is cheap.
+    """
+    return _parse_json_value(value, _freeze_ratios)
+
+
+def parse_model_configs(value: JsonMapping) -> Mapping[str, Mapping[str, Any]]:
+    """``channels.model_configs`` (JSON text, NULL, '' or an already-decoded dict)."""
+    return _parse_json_value(value, _freeze_configs)
 
 
 # ---------------------------------------------------------------- group ratio
