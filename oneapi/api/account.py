@@ -13,6 +13,7 @@ from oneapi.auth import SessionUser, user_required
 from oneapi.services import github_oauth, lark_auth, oidc_auth, verification, wechat_auth
 from oneapi.services.users import login_view
 
+
 @bp.get("/verification")
 @turnstile_checked
 @service_errors
