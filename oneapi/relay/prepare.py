@@ -238,6 +238,8 @@ def _prepare(rr: RelayRequest, channel, model: str) -> Prepared:
         downgrade_json_schema(body)
     if fmt == "chat" and stream:
         body["stream_options"] = {"include_usage": True}
+    if fmt == "chat":
+        drop_refused_fields(body, "chat", channel.type)  # Mistral refuses even that stream_options
     target = providers.target(channel, upstream_path, model, stream=stream)
     headers = {**target.headers, "Content-Type": "application/json"}
     # keep what the client asked for when encoding the answer back

@@ -1,8 +1,10 @@
 """Reading a channel's remaining credit from its provider (the original's balance endpoints per type).
 
-Supported: OpenAI (1) and Custom (8) through the legacy dashboard billing endpoints, CloseAI (4), OpenAISB (5),
-AIProxy (10), API2GPT (12), AIGC2D (13), OpenRouter (20), Moonshot (25), DeepSeek (36) and SiliconFlow (44). The
-balance is stored in ``channels.balance`` (USD, or the provider's own unit) with ``balance_updated_time``.
+Supported: OpenAI (1), Custom (8) and OpenAICompatible (50, as the fork) through the legacy dashboard billing
+endpoints, CloseAI (4), OpenAISB (5), AIProxy (10), API2GPT (12), AIGC2D (13), OpenRouter (20), Moonshot (25),
+DeepSeek (36) and SiliconFlow (44). The channel's base URL is asked (a trailing ``/v1`` dropped), except for OpenAISB
+and AIProxy, whose balance lives on another host than their API. The balance is stored in ``channels.balance``
+(USD, or the provider's own unit) with ``balance_updated_time``.
 """
 from __future__ import annotations
 
@@ -43,7 +45,9 @@ def _bearer(channel: Channel) -> dict[str, str]:
 
 
 def _base(channel: Channel) -> str:
-    return ((channel.base_url or "").strip() or channel_types.default_base_url(channel.type)).rstrip("/")
+    """The base URL without a trailing version segment (the balance paths below carry their own)."""
+    base = ((channel.base_url or "").strip() or channel_types.default_base_url(channel.type)).rstrip("/")
+    return base[:-3] if base.endswith("/v1") else base
 
 
 def _number(value: Any, what: str) -> float:
@@ -85,12 +89,12 @@ def _aiproxy(channel: Channel) -> float:
 
 
 def _openrouter(channel: Channel) -> float:
-    data = (_get("https://openrouter.ai/api/v1/credits", _bearer(channel)).get("data") or {})
+    data = (_get(f"{_base(channel)}/v1/credits", _bearer(channel)).get("data") or {})
     return _number(data.get("total_credits"), "额度") - _number(data.get("total_usage", 0), "用量")
 
 
 def _deepseek(channel: Channel) -> float:
-    infos = _get("https://api.deepseek.com/user/balance", _bearer(channel)).get("balance_infos") or []
+    infos = _get(f"{_base(channel)}/user/balance", _bearer(channel)).get("balance_infos") or []
     for info in infos:
         if isinstance(info, dict) and info.get("currency") == "CNY":
             return _number(info.get("total_balance"), "余额")
@@ -98,7 +102,7 @@ def _deepseek(channel: Channel) -> float:
 
 
 def _siliconflow(channel: Channel) -> float:
-    data = _get("https://api.siliconflow.cn/v1/user/info", _bearer(channel))
+    data = _get(f"{_base(channel)}/v1/user/info", _bearer(channel))
     if data.get("code") not in (None, 20000):
         raise ServiceError("余额查询失败：" + str(data.get("message") or data.get("code")))
     return _number((data.get("data") or {}).get("totalBalance"), "余额")
@@ -113,7 +117,7 @@ def _moonshot(channel: Channel) -> float:
 
 
 READERS: dict[int, Callable[[Channel], float]] = {
-    1: _openai, 8: _openai, 4: _credit_grants("total_available"), 5: _openai_sb, 10: _aiproxy,
+    1: _openai, 8: _openai, 50: _openai, 4: _credit_grants("total_available"), 5: _openai_sb, 10: _aiproxy,
     12: _credit_grants("total_remaining"), 13: _credit_grants("total_available"), 20: _openrouter,
     36: _deepseek, 44: _siliconflow, 25: _moonshot,
 }

@@ -1,5 +1,5 @@
 """Channel types of the original whose only API is a retired or proprietary protocol this gateway does not speak
-(PaLM, Baidu v1, Xunfei's websocket, AIProxyLibrary, Tencent v1, DeepL).
+(PaLM, Baidu v1, Xunfei's websocket, AIProxyLibrary, DeepL).
 
 Such a channel can still be created, listed and edited (drop-in databases keep working); a request routed to it is
 answered with a 400 naming the modern type to use instead (``channel_types.TYPES[id].unsupported``), after the

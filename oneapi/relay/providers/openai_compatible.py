@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from oneapi.relay.errors import RelayError
+
 AZURE = 3
 OPENROUTER = 20
 OPENAI_COMPATIBLE = 50
@@ -28,6 +30,8 @@ class Vendor:
     json_object_only: bool = False  # takes response_format json_object but no json_schema
     routes: tuple = ()              # (client route, upstream route) pairs where the vendor's path differs
     refused_fields: tuple = ()      # (relay mode, body fields the vendor rejects): dropped before sending
+    native_hosts: tuple = ()        # hosts of the original's native API for the type: such a base means the default
+    legacy_key: str = ""            # advice when the key is the native API's "a|b|c" credentials, useless here
 
 
 _ROWS = [
@@ -50,12 +54,17 @@ _ROWS = [
     Vendor(20, "OpenRouter", "https://openrouter.ai/api",
            extra_headers=(("HTTP-Referer", "https://github.com/songquanpeng/one-api"), ("X-Title", "One API"))),
     Vendor(22, "FastGPT", "https://fastgpt.run/api/openapi"),
+    Vendor(23, "Tencent", "https://api.hunyuan.cloud.tencent.com", native_hosts=("hunyuan.tencentcloudapi.com",),
+           legacy_key="channel type 23 (Tencent) now uses Hunyuan's OpenAI-compatible API: replace the "
+                      "AppId|SecretId|SecretKey key with an API key from the Hunyuan console"),
     Vendor(25, "Moonshot", "https://api.moonshot.cn"),
     Vendor(26, "Baichuan", "https://api.baichuan-ai.com"),
-    Vendor(27, "Minimax", "https://api.minimax.chat",
+    Vendor(27, "Minimax", "https://api.minimaxi.com",
            routes=(("/v1/chat/completions", "/v1/text/chatcompletion_v2"),)),  # as the original
-    Vendor(28, "Mistral", "https://api.mistral.ai"),
-    Vendor(29, "Groq", "https://api.groq.com/openai"),
+    # Mistral answers 422 to stream_options (its last chunk carries the usage anyway); Groq and Cerebras 400
+    Vendor(28, "Mistral", "https://api.mistral.ai", refused_fields=(("chat", ("stream_options",)),)),
+    Vendor(29, "Groq", "https://api.groq.com/openai",
+           refused_fields=(("chat", ("logprobs", "top_logprobs", "logit_bias")),)),
     Vendor(30, "Ollama", "http://localhost:11434"),  # Ollama's OpenAI-compatible endpoints under /v1
     Vendor(31, "LingYiWanWu", "https://api.lingyiwanwu.com"),
     Vendor(32, "StepFun", "https://api.stepfun.com"),
@@ -75,7 +84,8 @@ _ROWS = [
     Vendor(53, "Copilot", "https://api.githubcopilot.com", prefix=""),
     Vendor(54, "Fireworks", "https://api.fireworks.ai/inference"),
     Vendor(55, "NVIDIA", "https://integrate.api.nvidia.com/v1"),
-    Vendor(56, "Cerebras", "https://api.cerebras.ai/v1"),
+    Vendor(56, "Cerebras", "https://api.cerebras.ai/v1", refused_fields=(("chat", (
+        "frequency_penalty", "presence_penalty", "logit_bias", "parallel_tool_calls", "service_tier")),)),
     Vendor(57, "DeepInfra", "https://api.deepinfra.com", prefix="/v1/openai"),
 ]
 VENDORS: dict[int, Vendor] = {v.type_id: v for v in _ROWS}
@@ -206,6 +216,10 @@ def azure_api_version(model: str, cfg: dict) -> str:
 def request_target(vendor: Vendor, base: str, path: str, model: str, key: str, cfg: dict) -> tuple[str, dict]:
     """(url, headers) for an OpenAI-protocol request."""
     route, query = _split_path(path)
+    if vendor.legacy_key and "|" in key:
+        raise RelayError(400, vendor.legacy_key, "one_api_error", "invalid_channel_key")
+    if vendor.native_hosts and urlsplit(base).hostname in vendor.native_hosts:
+        base = vendor.base_url  # a base URL the original's form filled in for its native adaptor
     headers = {"Authorization": f"Bearer {key}"} if vendor.auth == "bearer" else {"api-key": key}
     headers.update(dict(vendor.extra_headers))
     if vendor.url_style == "azure":

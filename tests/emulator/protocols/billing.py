@@ -30,7 +30,8 @@ def openai_usage(ctx):
 def credit_grants(ctx):
     balance = _balance(ctx)
     return json_response({"object": "credit_summary", "total_granted": balance + USED_USD,
-                          "total_used": USED_USD, "total_available": balance})
+                          "total_used": USED_USD, "total_available": balance,
+                          "total_remaining": balance})  # API2GPT's name for it
 
 
 @route("GET", r"/user/balance", "openai")                 # DeepSeek

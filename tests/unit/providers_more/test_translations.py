@@ -155,7 +155,7 @@ def test_xai_images_drop_size_quality_style_but_chat_is_untouched():
 
 
 def test_legacy_types_are_native_and_refused():
-    assert set(legacy.TYPES) == {11, 15, 18, 21, 23, 38}
+    assert set(legacy.TYPES) == {11, 15, 18, 21, 38}
     for type_id in legacy.TYPES:
         assert providers.protocol_of(type_id) == "native"
     from oneapi.relay.errors import RelayError
@@ -166,7 +166,7 @@ def test_legacy_types_are_native_and_refused():
 
 def test_vendor_rows_minimax_path_and_cloudflare_gateway():
     assert providers.target(channel(27), "/v1/chat/completions", "abab").url == \
-        "https://api.minimax.chat/v1/text/chatcompletion_v2"
+        "https://api.minimaxi.com/v1/text/chatcompletion_v2"
     gateway = "https://gateway.ai.cloudflare.com/v1/acc1/gw1/workers-ai"
     cf = providers.target(channel(37, base_url=gateway, config='{"user_id": "acc1"}'), "/v1/chat/completions", "m")
     assert cf.url == gateway + "/v1/chat/completions"
