@@ -4,7 +4,8 @@ Chat: ``POST {base}/v2/chat``; rerank: ``POST {base}/v2/rerank``; embeddings go 
 ``/compatibility/v1/embeddings``. Every call authenticates with ``Authorization: Bearer <key>``.
 
 How v2 differs from OpenAI Chat: ``p``/``k`` instead of ``top_p``/``top_k``, ``stop_sequences``, ``tool_choice``
-only ``REQUIRED``/``NONE``, a ``tool_plan`` text before tool calls (carried as reasoning), usage under
+only ``REQUIRED``/``NONE``, a ``tool_plan`` text before tool calls and ``thinking`` content blocks of reasoning
+models (both carried as reasoning; ``reasoning_effort`` becomes ``thinking`` enabled/disabled), usage under
 ``usage.billed_units`` / ``usage.tokens``, finish reasons in capitals, and a stream of typed events
 (``message-start``, ``content-delta``, ``tool-plan-delta``, ``tool-call-start``/``-delta``, ``message-end``).
 """
@@ -35,7 +36,10 @@ def _content(content):
         if part.get("type") == "text":
             parts.append({"type": "text", "text": part.get("text", "")})
         elif part.get("type") == "image_url":
-            parts.append({"type": "image_url", "image_url": {"url": (part.get("image_url") or {}).get("url", "")}})
+            image = part.get("image_url") or {}
+            parts.append({"type": "image_url", "image_url": {"url": image.get("url", ""),
+                                                             **({"detail": image["detail"]} if image.get("detail")
+                                                                else {})}})
     if all(p["type"] == "text" for p in parts):
         return "".join(p["text"] for p in parts)
     return parts
@@ -102,9 +106,18 @@ def chat_to_cohere(body: dict) -> dict:
     elif fmt.get("type") == "json_schema":
         out["response_format"] = {"type": "json_object",
                                   "json_schema": (fmt.get("json_schema") or {}).get("schema") or {}}
+    effort = body.get("reasoning_effort")
+    if effort and reasons(out["model"]):  # other models refuse the field
+        out["thinking"] = {"type": "disabled" if effort == "none" else "enabled"}
     if body.get("stream"):
         out["stream"] = True
     return out
+
+
+def reasons(model: str) -> bool:
+    """Cohere's reasoning models (command-a-reasoning-08-2025) think unless told not to; only they take
+    ``thinking``."""
+    return "reasoning" in model
 
 
 # ---- answer -----------------------------------------------------------------------------------------------
@@ -121,13 +134,15 @@ def _usage(raw: dict | None) -> dict | None:
 def cohere_to_chat(body: dict) -> dict:
     """A Cohere v2 chat answer -> an OpenAI Chat completion."""
     msg = body.get("message") or {}
-    text = "".join(p.get("text", "") for p in msg.get("content") or [] if p.get("type") == "text")
+    parts = msg.get("content") or []
+    text = "".join(p.get("text", "") for p in parts if p.get("type") == "text")
     out: dict = {"content": text or None}
     calls = msg.get("tool_calls") or []
     if calls:
         out["tool_calls"] = _function_calls(calls)
-    if msg.get("tool_plan"):
-        out["reasoning_content"] = msg["tool_plan"]
+    thought = "".join(p.get("thinking", "") for p in parts if p.get("type") == "thinking")
+    if thought or msg.get("tool_plan"):
+        out["reasoning_content"] = "\n\n".join(t for t in (thought, msg.get("tool_plan")) if t)
     finish = _FINISH.get(body.get("finish_reason") or "", "stop")
     if calls and finish == "stop":
         finish = "tool_calls"
@@ -152,7 +167,10 @@ class StreamTranslator:
             self.id = ev.get("id") or self.id
             return [chunk(self.id, "", {"role": "assistant", "content": ""})]
         if kind == "content-delta":
-            return [chunk(self.id, "", {"content": (delta.get("content") or {}).get("text", "")})]
+            content = delta.get("content") or {}
+            if "thinking" in content:
+                return [chunk(self.id, "", {"reasoning_content": content["thinking"]})]
+            return [chunk(self.id, "", {"content": content.get("text", "")})]
         if kind == "tool-plan-delta":
             return [chunk(self.id, "", {"reasoning_content": delta.get("tool_plan", "")})]
         if kind == "tool-call-start":

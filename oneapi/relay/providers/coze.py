@@ -26,11 +26,29 @@ _DONE_STATUSES = ("completed", "failed", "requires_action", "canceled")
 _AUTH_CODES = (4100, 4101)
 
 
+# A bot is configured on Coze (its prompt, plugins, workflows, reply format): a request cannot change that
+NO_TOOLS = ("a Coze bot calls only the plugins and workflows configured for it on Coze; tools sent in the request "
+            "cannot be offered to it")
+NO_SCHEMA = "a Coze bot answers in the format configured for it on Coze; a JSON response_format cannot be imposed"
+
+
 def bot_id(model: str) -> str:
     return model[4:] if model.startswith("bot-") else model
 
 
+def _user_message(text: str, content) -> dict:
+    """A user turn: plain text, or Coze's ``object_string`` (a JSON list of text and image items) when it has
+    images. An image is a ``file_url``; ``prepare_body`` uploads data URLs and sends their ``file_id`` instead."""
+    images = [(p.get("image_url") or {}).get("url", "") for p in content if isinstance(p, dict)
+              and p.get("type") == "image_url"] if isinstance(content, list) else []
+    if not images:
+        return {"role": "user", "content": text, "content_type": "text"}
+    items = ([{"type": "text", "text": text}] if text else []) + [{"type": "image", "file_url": u} for u in images]
+    return {"role": "user", "content": orjson.dumps(items).decode(), "content_type": "object_string"}
+
+
 def chat_to_coze(body: dict) -> dict:
+    bridge.refuse(body, tools=NO_TOOLS, response_format=NO_SCHEMA)
     system = "\n".join(bridge.content_text(m.get("content")) for m in body.get("messages") or []
                        if m.get("role") in ("system", "developer"))
     messages = []
@@ -41,8 +59,10 @@ def chat_to_coze(body: dict) -> dict:
         text = bridge.content_text(msg.get("content"))
         if role == "user" and system and not any(m["role"] == "user" for m in messages):
             text = f"{system}\n\n{text}"
-        messages.append({"role": "assistant" if role == "assistant" else "user", "content": text,
-                         "content_type": "text", **({"type": "answer"} if role == "assistant" else {})})
+        if role == "assistant":
+            messages.append({"role": "assistant", "content": text, "content_type": "text", "type": "answer"})
+        else:
+            messages.append(_user_message(text, msg.get("content") if role == "user" else None))
     return {"bot_id": bot_id(body.get("model", "")), "user_id": "oneapi", "stream": bool(body.get("stream")),
             "auto_save_history": not body.get("stream"), "additional_messages": messages}
 
@@ -109,12 +129,15 @@ def _base(channel) -> str:
     return ((channel.base_url or "").strip() or DEFAULT_BASE_URL).rstrip("/")
 
 
-def target(channel, path: str, model: str, stream: bool):
-    from oneapi.relay.providers import Target
+def _token(channel) -> str:
     from oneapi.relay.providers import coze_oauth
     key = (channel.key or "").strip()
-    token = coze_oauth.access_token(key, _base(channel)) if coze_oauth.is_app_credentials(key) else key
-    return Target(f"{_base(channel)}/v3/chat", {"Authorization": f"Bearer {token}"}, "native")
+    return coze_oauth.access_token(key, _base(channel)) if coze_oauth.is_app_credentials(key) else key
+
+
+def target(channel, path: str, model: str, stream: bool):
+    from oneapi.relay.providers import Target
+    return Target(f"{_base(channel)}/v3/chat", {"Authorization": f"Bearer {_token(channel)}"}, "native")
 
 
 def prepare_body(channel, body: dict, model: str, stream: bool) -> bytes:
@@ -122,7 +145,47 @@ def prepare_body(channel, body: dict, model: str, stream: bool) -> bytes:
     user = str(channel_config(channel).get("user_id") or "").strip()
     if user:
         body["user_id"] = user
+    for msg in body.get("additional_messages") or []:
+        if msg.get("content_type") == "object_string":
+            msg["content"] = _uploaded(channel, msg["content"])
     return orjson.dumps(body)
+
+
+def _uploaded(channel, content: str) -> str:
+    """An ``object_string`` whose data-URL images are uploaded to Coze (``/v1/files/upload``) and referred to by
+    ``file_id``: Coze fetches ``file_url`` itself, but only from the web."""
+    from oneapi.relay import user_content
+    items = orjson.loads(content)
+    for item in items:
+        url = item.get("file_url") or ""
+        if item.get("type") == "image" and url.startswith("data:"):
+            data, media_type = user_content.fetch(url)  # decodes and checks that it is an image; no network
+            del item["file_url"]
+            item["file_id"] = _upload(channel, data, media_type)
+    return orjson.dumps(items).decode()
+
+
+def _upload(channel, data: bytes, media_type: str) -> str:
+    from urllib3 import encode_multipart_formdata
+
+    from oneapi.relay import upstream
+    from oneapi.relay.errors import RelayError
+    form, content_type = encode_multipart_formdata({"file": ("image." + media_type.rsplit("/", 1)[-1], data,
+                                                             media_type)})
+    try:
+        resp = upstream.send("POST", f"{_base(channel)}/v1/files/upload", data=form,
+                             headers={"Authorization": f"Bearer {_token(channel)}", "Content-Type": content_type})
+        answer = resp.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise RelayError(502, f"uploading an image to Coze failed: {type(exc).__name__}", "upstream_error",
+                         "upload_failed") from None
+    answer = answer if isinstance(answer, dict) else {}
+    file_id = (answer.get("data") or {}).get("id")
+    if resp.status_code != 200 or not file_id:
+        raise RelayError(401 if answer.get("code") in _AUTH_CODES else 502,
+                         f"uploading an image to Coze failed: {answer.get('msg') or resp.status_code}",
+                         "upstream_error", "upload_failed")
+    return file_id
 
 
 def _coze_error(body: dict, like) -> requests.Response:

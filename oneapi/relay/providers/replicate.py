@@ -18,7 +18,9 @@ import re
 import time
 
 import orjson
+import requests
 
+from oneapi.relay.formats import sse
 from oneapi.relay.providers import chat_bridge as bridge
 
 TYPES = (46,)
@@ -28,6 +30,12 @@ _TAIL = re.compile(r"(/v1)?(/models)?/*$")
 
 
 # ---- chat -------------------------------------------------------------------------------------------------
+
+# A language model on Replicate is a prompt in, text out: what it cannot do is refused, never faked
+NO_TOOLS = "Replicate language models take no tools: a prediction is a prompt and its text, without function calls"
+NO_SCHEMA = ("Replicate language models cannot be held to a JSON response_format: a prediction returns free "
+             "text, so structured output cannot be guaranteed")
+NO_IMAGES = "Replicate language models served by this gateway take text prompts only; images cannot be sent"
 
 def _prompt(chat_body: dict) -> tuple[str, str]:
     """(system prompt, prompt): one user turn as it is; a longer conversation as labelled turns."""
@@ -47,6 +55,7 @@ def _prompt(chat_body: dict) -> tuple[str, str]:
 
 
 def chat_to_prediction(body: dict) -> dict:
+    bridge.refuse(body, tools=NO_TOOLS, response_format=NO_SCHEMA, images=NO_IMAGES)
     system, prompt = _prompt(body)
     inp: dict = {"prompt": prompt}
     if system:
@@ -230,8 +239,11 @@ def _follow(resp):
         stream_url = (prediction.get("urls") or {}).get("stream")
         if not stream_url:
             return bridge.error_answer(502, "Replicate gave no stream URL", resp)
-        return bridge.fetch("GET", stream_url, {**auth, "Accept": "text/event-stream", "Cache-Control": "no-store"},
-                            stream=True)
+        streamed = bridge.fetch("GET", stream_url, {**auth, "Accept": "text/event-stream",
+                                                    "Cache-Control": "no-store"}, stream=True)
+        if streamed.status_code == 200:
+            streamed.raw = _UsageOnDone(streamed.raw, (prediction.get("urls") or {}).get("get"), auth)
+        return streamed
     if prediction.get("status") not in TERMINAL:
         get_url = (prediction.get("urls") or {}).get("get")
         status, prediction = bridge.poll(get_url, auth, lambda p: p.get("status") in TERMINAL)
@@ -244,3 +256,46 @@ def _follow(resp):
     if marker == "images":
         return bridge.synthetic_response(200, prediction_to_images(prediction), like=resp)
     return bridge.synthetic_response(200, prediction, like=resp)
+
+
+class _UsageOnDone:
+    """A stream URL's body, except that its ``done`` event carries the prediction's token counts as ``usage``.
+
+    Replicate's stream gives no counts, so when ``done`` arrives the finished prediction is read once
+    (``urls.get``) for its ``metrics``; if that fails the event goes on as it came. Everything else (close,
+    the connection) is the wrapped urllib3 response's."""
+
+    def __init__(self, raw, get_url: str | None, auth: dict) -> None:
+        self._raw, self._get_url, self._auth = raw, get_url, auth
+        self._pending = b""
+
+    def read1(self, amt: int = 65536, decode_content: bool = True) -> bytes:
+        reader = getattr(self._raw, "read1", None) or self._raw.read
+        while True:
+            chunk = reader(amt, decode_content=decode_content)
+            if not chunk:
+                rest, self._pending = self._pending, b""
+                return rest
+            self._pending += chunk.replace(b"\r\n", b"\n")
+            events, sep, self._pending = self._pending.rpartition(b"\n\n")
+            if sep:
+                return b"".join(self._with_usage(block) + b"\n\n" for block in events.split(b"\n\n"))
+            self._pending = events
+
+    read = read1
+
+    def _with_usage(self, block: bytes) -> bytes:
+        event, data = sse.event_fields(block.decode("utf-8", "replace").split("\n"))
+        if event != "done" or not self._get_url:
+            return block
+        try:
+            info = orjson.loads("\n".join(data) or "{}")
+            used = _usage(bridge.fetch("GET", self._get_url, self._auth).json())
+        except (ValueError, requests.RequestException):
+            return block
+        if not isinstance(info, dict) or used is None:
+            return block
+        return b"event: done\ndata: " + orjson.dumps({**info, "usage": used})
+
+    def __getattr__(self, name):
+        return getattr(self._raw, name)

@@ -1,7 +1,10 @@
 """Cohere v2 Chat (`POST /v2/chat`, JSON and its typed-event stream), as api.cohere.com answers it.
 
-Like the real API it refuses OpenAI-only fields (`top_p`, `max_completion_tokens`, `stream_options`, `n`) and
-lower-case tool choices, and wants every `tool` message to answer a tool call of the assistant before it.
+Like the real API it refuses OpenAI-only fields (`top_p`, `max_completion_tokens`, `stream_options`, `n`),
+lower-case tool choices, `response_format` beside `tools`, images for models without "vision" in their name and
+`thinking` for models without "reasoning"; it wants every `tool` message to answer a tool call of the assistant
+before it. Reasoning models think (a `thinking` content block, streamed as `content-delta` `thinking` pieces)
+unless `thinking.type` is `disabled`.
 Rerank (`/v2/rerank`) lives in openai_misc.
 """
 from ..app import route
@@ -13,6 +16,14 @@ _FINISH = {"stop": "COMPLETE", "length": "MAX_TOKENS", "tool_calls": "TOOL_CALL"
 _OPENAI_ONLY = ("top_p", "max_completion_tokens", "stream_options", "n", "functions")
 
 
+def _sees_images(model):
+    return "vision" in model  # command-a-vision-07-2025, c4ai-aya-vision-*
+
+
+def _reasons(model):
+    return "reasoning" in model  # command-a-reasoning-08-2025: thinking on unless disabled
+
+
 def _parse(body):
     require(body.get("model"), "model is required", "model")
     messages = body.get("messages")
@@ -21,7 +32,16 @@ def _parse(body):
         require(name not in body, f"invalid request: unknown field '{name}'", name)
     choice = body.get("tool_choice")
     require(choice in (None, "REQUIRED", "NONE"), "invalid request: tool_choice must be one of REQUIRED, NONE")
-    prompt = Prompt(model=body["model"])
+    require(not (body.get("response_format") and body.get("tools")),
+            "invalid request: response_format is not supported together with tools", "response_format")
+    thinking = body.get("thinking")
+    if thinking is not None:
+        require(_reasons(body["model"]), f"invalid request: model '{body['model']}' does not support thinking",
+                "thinking")
+        require(thinking.get("type") in ("enabled", "disabled"),
+                "invalid request: thinking.type must be one of enabled, disabled", "thinking")
+    prompt = Prompt(model=body["model"],
+                    reasoning=_reasons(body["model"]) and (thinking or {}).get("type") != "disabled")
     pending = set()
     systems = []
     for message in messages:
@@ -39,7 +59,10 @@ def _parse(body):
         content = message.get("content")
         prompt.texts.append(text_of(content))
         if isinstance(content, list):
-            prompt.images += sum(1 for p in content if isinstance(p, dict) and p.get("type") == "image_url")
+            images = sum(1 for p in content if isinstance(p, dict) and p.get("type") == "image_url")
+            require(not images or _sees_images(body["model"]),
+                    f"invalid request: model '{body['model']}' does not support image inputs", "messages")
+            prompt.images += images
         if role == "assistant":
             pending = {c.get("id") for c in message.get("tool_calls") or []}
             for call in message.get("tool_calls") or []:
@@ -75,23 +98,35 @@ def chat(ctx):
     body = ctx.json
     prompt = _parse(body)
     reply = decide(prompt, ctx.new_id)
+    if not prompt.reasoning:  # thinking disabled on a reasoning model
+        reply.reasoning = None
     plan = f"I will call {reply.tool_calls[0].name}." if reply.tool_calls else None
     ctx.note_reply(reply)
     chat_id = ctx.new_id("", "").lstrip("_")
     calls = [{"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments_json}}
              for c in reply.tool_calls]
     finish = _FINISH.get(reply.finish, "COMPLETE")
+    thinking = [{"type": "thinking", "thinking": reply.reasoning}] if reply.reasoning else []
     if not body.get("stream"):
         message = {"role": "assistant"}
         if calls:
             message.update(tool_plan=plan, tool_calls=calls)
+            if thinking:
+                message["content"] = thinking
         else:
-            message["content"] = [{"type": "text", "text": reply.text or ""}]
+            message["content"] = thinking + [{"type": "text", "text": reply.text or ""}]
         return body_json(ctx, {"id": chat_id, "message": message, "finish_reason": finish, "usage": _usage(reply)})
     pieces = ctx.scenario.chunks
     events = [{"id": chat_id, "type": "message-start",
                "delta": {"message": {"role": "assistant", "content": [], "tool_plan": "", "tool_calls": [],
                                      "citations": []}}}]
+    if thinking:
+        events.append({"type": "content-start", "index": 0,
+                       "delta": {"message": {"content": {"type": "thinking", "thinking": ""}}}})
+        events += [{"type": "content-delta", "index": 0, "delta": {"message": {"content": {"thinking": p}}}}
+                   for p in split_pieces(reply.reasoning, pieces)]
+        events.append({"type": "content-end", "index": 0})
+    text_index = len(thinking)
     if calls:
         events += [{"type": "tool-plan-delta", "delta": {"message": {"tool_plan": p}}}
                    for p in split_pieces(plan, pieces)]
@@ -104,10 +139,10 @@ def chat(ctx):
                        for p in split_pieces(call["function"]["arguments"], pieces)]
             events.append({"type": "tool-call-end", "index": index})
     else:
-        events.append({"type": "content-start", "index": 0,
+        events.append({"type": "content-start", "index": text_index,
                        "delta": {"message": {"content": {"type": "text", "text": ""}}}})
-        events += [{"type": "content-delta", "index": 0, "delta": {"message": {"content": {"text": p}}}}
+        events += [{"type": "content-delta", "index": text_index, "delta": {"message": {"content": {"text": p}}}}
                    for p in split_pieces(reply.text or "", pieces)]
-        events.append({"type": "content-end", "index": 0})
+        events.append({"type": "content-end", "index": text_index})
     events.append({"type": "message-end", "delta": {"finish_reason": finish, "usage": _usage(reply)}})
     return stream_response(ctx, [sse(e, event=e["type"]) for e in events], keepalive=None)

@@ -1,8 +1,11 @@
 """Coze v3 chat (`POST /v3/chat`, streamed events or create + `/v3/chat/retrieve` + `/v3/chat/message/list`).
 
 Like api.coze.com, errors are HTTP 200 with a non-zero `code` (4100 for a bad token), a chat is `in_progress`
-when created and `completed` on the second retrieve. Scenario `jobfail`: the chat ends `failed`.
+when created and `completed` on the second retrieve. Scenario `jobfail`: the chat ends `failed`. A user message
+may be an `object_string` (JSON list of text and image items with a `file_id` from `POST /v1/files/upload`, or a
+web `file_url`); images are counted like other protocols' (`echo: ... [images: N]`).
 """
+import json
 import threading
 
 from ..app import route
@@ -11,6 +14,7 @@ from ..wire import json_response, now, split_pieces, sse, stream_response
 from .common import text_of
 
 _CHATS = {}
+_FILES = {}  # uploaded file id -> bytes
 _LOCK = threading.Lock()
 
 
@@ -28,6 +32,42 @@ def _chat_view(chat):
     return {k: v for k, v in chat.items() if not k.startswith("_")}
 
 
+def _content(message):
+    """(text, image count) of an additional message: `text`, or (user only) an `object_string` JSON list of
+    text and image/file items referring to an uploaded `file_id` or a `file_url`."""
+    kind = message.get("content_type")
+    if kind == "text":
+        return text_of(message.get("content")), 0
+    if kind != "object_string" or message.get("role") != "user":
+        raise ValueError(f"content_type {kind!r} is not allowed for role {message.get('role')!r}")
+    items = json.loads(message.get("content") or "")
+    texts, images = [], 0
+    for item in items:
+        if item.get("type") == "text":
+            texts.append(item.get("text", ""))
+        elif item.get("type") in ("image", "file"):
+            if item.get("file_id") not in _FILES and not str(item.get("file_url", "")).startswith("http"):
+                raise ValueError("file_id not found and no file_url")
+            images += item["type"] == "image"
+    return " ".join(texts), images
+
+
+@route("POST", r"/v1/files/upload", "coze")
+def upload(ctx):
+    if not _token_ok(ctx):
+        return _error(4100, "authentication is invalid")
+    sent = ctx.request.files.get("file")
+    if sent is None:
+        return _error(4000, "The requested API parameter is invalid: file is required")
+    data = sent.read()
+    file_id = ctx.new_id("file", "").lstrip("_")
+    with _LOCK:
+        _FILES[file_id] = data
+    ctx.note_reply({"file_id": file_id, "bytes": len(data)})
+    return json_response({"code": 0, "msg": "", "data": {"id": file_id, "bytes": len(data), "created_at": now(),
+                                                         "file_name": sent.filename}})
+
+
 @route("POST", r"/v3/chat", "coze")
 def create(ctx):
     if not _token_ok(ctx):
@@ -36,9 +76,13 @@ def create(ctx):
     if not body.get("bot_id") or not body.get("user_id"):
         return _error(4000, "The requested API parameter is invalid: bot_id and user_id are required")
     messages = body.get("additional_messages") or []
-    users = [text_of(m.get("content")) for m in messages if m.get("role") == "user"]
-    prompt = Prompt(model=body["bot_id"], texts=[text_of(m.get("content")) for m in messages],
-                    last_user_text=users[-1] if users else "")
+    try:
+        contents = [_content(m) for m in messages]
+    except ValueError as exc:
+        return _error(4000, f"The requested API parameter is invalid: {exc}")
+    users = [text for m, (text, _) in zip(messages, contents) if m.get("role") == "user"]
+    prompt = Prompt(model=body["bot_id"], texts=[text for text, _ in contents],
+                    last_user_text=users[-1] if users else "", images=sum(n for _, n in contents))
     reply = decide(prompt, ctx.new_id)
     ctx.note_reply(reply)
     chat_id, conv_id = ctx.new_id("chat"), ctx.new_id("conv")

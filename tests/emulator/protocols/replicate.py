@@ -31,6 +31,9 @@ def _finish(pred):
     pred["status"] = "succeeded"
     pred["output"] = pred["_output"]
     pred["completed_at"] = now()
+    if not pred["_image"]:
+        pred["metrics"] = {"input_token_count": pred["_usage"][0], "output_token_count": pred["_usage"][1],
+                           "predict_time": 0.01}
 
 
 @route("POST", r"/v1/models/(?P<owner>[\w.-]+)/(?P<name>[\w.:-]+)/predictions", "openai")
@@ -64,8 +67,6 @@ def create(ctx, owner, name):
         pred["metrics"] = {}
         if ctx.request.headers.get("Prefer", "").startswith("wait") and not body.get("stream"):
             _finish(pred)
-            pred["metrics"] = {"input_token_count": reply.input_tokens, "output_token_count": reply.output_tokens,
-                               "predict_time": 0.01}
     with _LOCK:
         _PREDICTIONS[pred_id] = pred
     return json_response(_public(pred), status=201 if pred["status"] == "starting" else 200)
@@ -82,8 +83,6 @@ def get(ctx, pred_id):
             pred["status"] = "processing"
         elif pred["status"] == "processing" and pred["_polls"] >= 2:
             _finish(pred)
-            if not pred["_image"] and pred["status"] == "succeeded":
-                pred["metrics"] = {"input_token_count": pred["_usage"][0], "output_token_count": pred["_usage"][1]}
     ctx.note_reply({"poll": pred["_polls"], "status": pred["status"]})
     return json_response(_public(pred))
 
