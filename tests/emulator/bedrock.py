@@ -9,6 +9,19 @@ contentBlockStart/Delta/Stop, messageStop and metadata. The Claude body must hav
 ``anthropic_version: bedrock-2023-05-31`` and no ``model``/``stream`` keys, as Bedrock demands.
 InvokeModel also embeds: Titan (``inputText`` -> ``embedding``, ``inputTextTokenCount``) and Cohere Embed
 (``texts``, ``input_type`` -> ``embeddings``). Scenario ``streamerror`` sends a modelStreamErrorException frame half-way.
+A Claude body's ``anthropic_beta`` must list only flags Bedrock knows (else "invalid beta flag").
+
+Reasoning on Converse follows the family of the model id: Claude takes ``additionalModelRequestFields.thinking``
+(budget >= 1024 and below maxTokens, no temperature but 1, no forced tool) and checks the signature of
+``reasoningText`` blocks sent back (scenario ``redacted`` answers a ``redactedContent`` block instead); gpt-oss
+takes ``reasoning_effort`` (low/medium/high) and always reasons; Nova 2 takes ``reasoningConfig``; DeepSeek R1
+always reasons and takes no switch; every other model refuses these fields. Reasoning comes first in the answer
+(``reasoningContent``; in a stream, ``contentBlockDelta`` text deltas then the signature).
+
+Images (InvokeModel): Titan Image Generator v2 and Nova Canvas take ``taskType: TEXT_IMAGE`` with
+``textToImageParams.text`` and ``imageGenerationConfig`` (numberOfImages 1-5; Titan: its fixed resolutions;
+Nova: sides 320-4096 in steps of 16) -> ``{"images": [...]}``; Stability models take ``prompt``,
+``aspect_ratio``, ``output_format`` -> ``{"seeds", "finish_reasons", "images"}`` (scenario ``blocked``: filtered).
 """
 import base64
 import hashlib
@@ -24,6 +37,7 @@ from werkzeug.wrappers import Response
 from .app import route
 from .behaviour import Prompt, Tool, decide
 from .errors import ApiError
+from .media import png
 from .protocols import anthropic as anthropic_protocol
 from .tokens import count_words
 from .vectors import embedding_for
@@ -35,6 +49,17 @@ CREDENTIALS = {ACCESS_KEY: SECRET_KEY}
 EVENT_STREAM = "application/vnd.amazon.eventstream"
 ANTHROPIC_VERSION = "bedrock-2023-05-31"
 STOP_REASONS = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
+BETAS = {"computer-use-2024-10-22", "computer-use-2025-01-24", "token-efficient-tools-2025-02-19",
+         "interleaved-thinking-2025-05-14", "output-128k-2025-02-19", "dev-full-thinking-2025-05-14",
+         "context-1m-2025-08-07", "context-management-2025-06-27", "effort-2025-11-24", "tool-search-tool-2025-10-19",
+         "tool-examples-2025-10-29"}
+REDACTED = base64.b64encode(b"emu-redacted-thinking").decode()
+REASONING_FIELDS = ("thinking", "reasoning_effort", "reasoningConfig")
+TITAN_SIZES = {(1024, 1024), (768, 768), (512, 512), (768, 1152), (384, 576), (1152, 768), (576, 384), (768, 1280),
+               (384, 640), (1280, 768), (640, 384), (896, 1152), (448, 576), (1152, 896), (576, 448), (768, 1408),
+               (384, 704), (1408, 768), (704, 384), (640, 1408), (320, 704), (1408, 640), (704, 320), (1152, 640),
+               (1173, 640)}
+STABILITY_RATIOS = {"16:9", "1:1", "21:9", "2:3", "3:2", "4:5", "5:4", "9:16", "9:21"}
 _AUTH = re.compile(r"AWS4-HMAC-SHA256 Credential=(?P<ak>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/(?P<service>[^/]+)"
                    r"/aws4_request, ?SignedHeaders=(?P<signed>[^,]+), ?Signature=(?P<sig>[0-9a-f]{64})")
 
@@ -198,10 +223,55 @@ def _embed(ctx, model_id):
                                 "embeddings": [embedding_for(t, 1024) for t in texts]}), mimetype="application/json")
 
 
+def _bad_image(message):
+    return AwsError(400, "ValidationException", f"Malformed input request: {message}, please reformat your input "
+                    "and try again.")
+
+
+def _image(ctx, model_id):
+    body = ctx.json
+    if "stability." in model_id:
+        if set(body) - {"prompt", "aspect_ratio", "output_format", "seed", "negative_prompt", "mode"} or not \
+                isinstance(body.get("prompt"), str):
+            raise _bad_image("#: required key [prompt] not found or extraneous key found")
+        if body.get("aspect_ratio", "1:1") not in STABILITY_RATIOS or body.get("output_format", "png") not in (
+                "png", "jpeg"):
+            raise _bad_image("#/aspect_ratio or #/output_format: not a valid enum value")
+        if ctx.scenario.has("blocked"):
+            ctx.note_reply({"images": 0})
+            return Response(json.dumps({"finish_reasons": ["Filter reason: prompt"]}), mimetype="application/json")
+        ctx.note_reply({"images": 1, "aspect_ratio": body.get("aspect_ratio", "1:1")})
+        return Response(json.dumps({"seeds": [42], "finish_reasons": [None],
+                                    "images": [base64.b64encode(png(2, 1)).decode()]}), mimetype="application/json")
+    params, config = body.get("textToImageParams") or {}, body.get("imageGenerationConfig") or {}
+    if body.get("taskType") != "TEXT_IMAGE" or set(body) - {"taskType", "textToImageParams", "imageGenerationConfig"}:
+        raise _bad_image("#/taskType: TEXT_IMAGE with textToImageParams and imageGenerationConfig expected")
+    if not isinstance(params.get("text"), str) or not 1 <= len(params["text"]) <= 1024:
+        raise _bad_image("#/textToImageParams/text: expected length 1-1024")
+    if set(config) - {"numberOfImages", "width", "height", "quality", "cfgScale", "seed"}:
+        raise _bad_image("#/imageGenerationConfig: extraneous key")
+    count, width, height = config.get("numberOfImages", 1), config.get("width", 1024), config.get("height", 1024)
+    if not isinstance(count, int) or not 1 <= count <= 5 or config.get("quality", "standard") not in (
+            "standard", "premium"):
+        raise _bad_image("#/imageGenerationConfig: numberOfImages 1-5 and quality standard or premium expected")
+    if "nova" in model_id:
+        sides_ok = all(isinstance(v, int) and 320 <= v <= 4096 and v % 16 == 0 for v in (width, height))
+        if not sides_ok or not 0.25 <= width / height <= 4 or width * height > 4_194_304:
+            raise AwsError(400, "ValidationException", "The width and height must be 320-4096 pixels, divisible "
+                           "by 16, with an aspect ratio from 1:4 to 4:1 and at most 4,194,304 pixels.")
+    elif (width, height) not in TITAN_SIZES:
+        raise AwsError(400, "ValidationException", f"Unsupported image size {width}x{height}.")
+    ctx.note_reply({"images": count, "width": width, "height": height})
+    image = base64.b64encode(png(2, 2)).decode()
+    return Response(json.dumps({"images": [image] * count, "error": None}), mimetype="application/json")
+
+
 def _invoke(ctx, model_id, stream):
     body = ctx.json
     if "embed" in model_id and not stream:
         return _embed(ctx, model_id)
+    if ("image" in model_id or "canvas" in model_id or "stability." in model_id) and not stream:
+        return _image(ctx, model_id)
     if "anthropic" not in model_id and not model_id.startswith("arn:"):  # an ARN may name a Claude profile
         raise AwsError(400, "ValidationException", f"The emulator serves InvokeModel for Claude only ({model_id}).")
     for key in ("model", "stream"):
@@ -211,7 +281,10 @@ def _invoke(ctx, model_id, stream):
     if body.get("anthropic_version") != ANTHROPIC_VERSION:
         raise AwsError(400, "ValidationException", "Malformed input request: #: required key [anthropic_version] "
                        "not found or invalid, please reformat your input and try again.")
-    claude_body = {**body, "model": model_id}
+    betas = body.get("anthropic_beta", [])
+    if not isinstance(betas, list) or any(b not in BETAS for b in betas):
+        raise AwsError(400, "ValidationException", "invalid beta flag")
+    claude_body = {k: v for k, v in body.items() if k != "anthropic_beta"} | {"model": model_id}
     prompt, cache = anthropic_protocol.parse_messages(ctx, claude_body)
     reply = decide(prompt, lambda _prefix: ctx.new_id("toolu_bdrk"))
     ctx.note_reply(reply)
@@ -287,6 +360,8 @@ def parse_converse(body, model_id):
                 text = " ".join(_block_text(c) for c in result.get("content") or [])
                 results.append(text)
                 prompt.texts.append(text)
+            elif "reasoningContent" in block:
+                _check_reasoning_block(block["reasoningContent"], model_id, index)
             elif "image" in block or "document" in block:
                 prompt.images += 1
             elif "text" in block:
@@ -301,17 +376,103 @@ def parse_converse(body, model_id):
     return prompt
 
 
+def family(model_id):
+    name = model_id.lower()
+    if "anthropic." in name or "claude" in name:
+        return "claude"
+    return next((known for known in ("gpt-oss", "nova-2", "deepseek") if known in name), None)
+
+
+def _check_reasoning_block(reasoning, model_id, index):
+    if family(model_id) != "claude":
+        raise AwsError(400, "ValidationException", f"messages.{index}: This model doesn't support the "
+                       "reasoningContent field.")
+    if "redactedContent" in reasoning:
+        if reasoning["redactedContent"] != REDACTED:
+            raise AwsError(400, "ValidationException", f"messages.{index}: Invalid redactedContent.")
+        return
+    text = reasoning.get("reasoningText") or {}
+    if text.get("signature") != anthropic_protocol.thinking_signature(text.get("text", "")):
+        raise AwsError(400, "ValidationException", f"messages.{index}: Invalid `signature` in `thinking` block")
+
+
+def wants_reasoning(body, model_id):
+    """Whether the model reasons for this request; the family's reasoning fields are checked as Bedrock does."""
+    fields = body.get("additionalModelRequestFields") or {}
+    kind = family(model_id)
+    asked = [name for name in REASONING_FIELDS if name in fields]
+    if kind == "claude":
+        thinking = fields.get("thinking") or {}
+        if set(fields) - {"thinking", "top_k", "anthropic_beta"} or set(asked) - {"thinking"}:
+            raise AwsError(400, "ValidationException", "The model returned the following errors: "
+                           f"{sorted(set(fields) - {'thinking', 'top_k', 'anthropic_beta'})[0]}: Extra inputs are "
+                           "not permitted")
+        if thinking.get("type") != "enabled":
+            return False
+        budget, limit = thinking.get("budget_tokens"), (body.get("inferenceConfig") or {}).get("maxTokens")
+        inference, choice = body.get("inferenceConfig") or {}, (body.get("toolConfig") or {}).get("toolChoice") or {}
+        if not isinstance(budget, int) or budget < 1024 or (limit is not None and budget >= limit):
+            raise AwsError(400, "ValidationException", "The model returned the following errors: thinking."
+                           "budget_tokens must be at least 1024 and less than max_tokens")
+        if inference.get("temperature", 1) != 1 or "topP" in inference or "top_k" in fields:
+            raise AwsError(400, "ValidationException", "The model returned the following errors: temperature may "
+                           "only be set to 1 when thinking is enabled")
+        if "tool" in choice or "any" in choice:
+            raise AwsError(400, "ValidationException", "The model returned the following errors: Thinking may not "
+                           "be enabled when tool_choice forces tool use.")
+        return True
+    if kind == "gpt-oss":
+        unknown = sorted(set(fields) - {"reasoning_effort"})
+        if unknown or fields.get("reasoning_effort", "medium") not in ("low", "medium", "high"):
+            raise AwsError(400, "ValidationException", "The model returned the following errors: Failed to "
+                           f"deserialize the JSON body into the target type: {(unknown or ['reasoning_effort'])[0]}: "
+                           "unknown field or variant")
+        return True
+    if kind == "nova-2" and asked == ["reasoningConfig"]:
+        config = fields["reasoningConfig"]
+        if config.get("type") == "disabled":
+            return False
+        if config.get("type") != "enabled" or config.get("maxReasoningEffort") not in ("low", "medium", "high"):
+            raise AwsError(400, "ValidationException", "reasoningConfig: type enabled needs maxReasoningEffort low, "
+                           "medium or high")
+        return True
+    if asked:
+        raise AwsError(400, "ValidationException", "The model returned the following errors: Malformed input "
+                       f"request: extraneous key [{asked[0]}] is not permitted")
+    return kind == "deepseek"
+
+
+def _reasoning_block(ctx, reasoning, model_id):
+    if family(model_id) != "claude":
+        return {"reasoningContent": {"reasoningText": {"text": reasoning}}}
+    if ctx.scenario.has("redacted"):
+        return {"reasoningContent": {"redactedContent": REDACTED}}
+    return {"reasoningContent": {"reasoningText": {
+        "text": reasoning, "signature": anthropic_protocol.thinking_signature(reasoning)}}}
+
+
+def _reasoning_frames(ctx, index, reasoning):
+    deltas = [{"redactedContent": reasoning["redactedContent"]}] if "redactedContent" in reasoning else [
+        {"text": piece} for piece in split_pieces(reasoning["reasoningText"]["text"], ctx.scenario.chunks)]
+    if "signature" in reasoning.get("reasoningText", {}):
+        deltas.append({"signature": reasoning["reasoningText"]["signature"]})
+    return [_event("contentBlockDelta", {"contentBlockIndex": index, "delta": {"reasoningContent": d}})
+            for d in deltas]
+
+
 def _converse(ctx, model_id, stream):
     body = ctx.json
     if "modelId" in body or "model" in body:
         raise AwsError(400, "ValidationException", "Unexpected field: model (the model id is part of the path).")
     prompt = parse_converse(body, model_id)
+    prompt.reasoning = wants_reasoning(body, model_id)
     reply = decide(prompt, lambda _prefix: ctx.new_id("tooluse", "_"))
     ctx.note_reply(reply)
     stop_reason = STOP_REASONS[reply.finish]
     usage = {"inputTokens": reply.input_tokens, "outputTokens": reply.output_tokens,
              "totalTokens": reply.input_tokens + reply.output_tokens}
-    content = ([{"text": reply.text}] if reply.text is not None else []) + [
+    content = ([_reasoning_block(ctx, reply.reasoning, model_id)] if reply.reasoning else []) + (
+        [{"text": reply.text}] if reply.text is not None else []) + [
         {"toolUse": {"toolUseId": c.id, "name": c.name, "input": c.arguments}} for c in reply.tool_calls]
     if not stream:
         return Response(json.dumps({"output": {"message": {"role": "assistant", "content": content}},
@@ -319,7 +480,9 @@ def _converse(ctx, model_id, stream):
                         mimetype="application/json")
     frames = [_event("messageStart", {"role": "assistant", "p": "ab"})]
     for index, block in enumerate(content):
-        if "text" in block:
+        if "reasoningContent" in block:
+            frames += _reasoning_frames(ctx, index, block["reasoningContent"])
+        elif "text" in block:
             for piece in split_pieces(block["text"], ctx.scenario.chunks):
                 frames.append(_event("contentBlockDelta", {"contentBlockIndex": index, "delta": {"text": piece}}))
         else:

@@ -1,12 +1,15 @@
 """AWS Bedrock (channel type 33): a native adaptor (see the package docstring for the hooks).
 
 Claude models go through InvokeModel / InvokeModelWithResponseStream with an Anthropic Messages body
-(``anthropic_version: bedrock-2023-05-31``, no ``model`` or ``stream`` field); the other families (Llama,
+(``anthropic_version: bedrock-2023-05-31``, no ``model`` or ``stream`` field; the client's ``anthropic-beta``
+header becomes the body's ``anthropic_beta`` list, keeping the flags Bedrock accepts); the other families (Llama,
 Mistral, Cohere, DeepSeek, Amazon Nova, gpt-oss, ...) through Converse / ConverseStream (codec
-``bedrock_converse``). Requests are signed with SigV4 by botocore, imported on first use so workers that never
-call Bedrock do not load it. Streams come back in AWS's binary event-stream framing and are re-framed as SSE.
-Embeddings (``/v1/embeddings``) use InvokeModel with Titan (one input per call) or Cohere Embed bodies, answered
-as OpenAI's list.
+``bedrock_converse``, whose reasoning wish is shaped here once the model id is known). Requests are signed with
+SigV4 by botocore, imported on first use so workers that never call Bedrock do not load it. Streams come back in
+AWS's binary event-stream framing and are re-framed as SSE. Embeddings (``/v1/embeddings``, Titan and Cohere
+Embed: ``bedrock_embeddings``) and image generations (``/v1/images/generations``, Titan Image, Nova Canvas,
+Stability: ``bedrock_images``) use InvokeModel and are answered in OpenAI's shapes; their target URLs carry a
+``#embeddings`` / ``#images`` marker for ``reframe``.
 
 Credentials: channel config ``ak``, ``sk``, ``region`` (and optional ``session_token``), or the key as
 ``ak|sk|region`` (the original's form). The model id is, in order: the channel's ``inference_profile_arn_map``
@@ -24,7 +27,9 @@ from urllib.parse import quote, unquote
 
 from oneapi.relay.errors import RelayError
 from oneapi.relay.providers import Target, channel_config
-from oneapi.relay.providers import bedrock_converse
+from oneapi.relay.providers import bedrock_converse, bedrock_embeddings, bedrock_images
+from oneapi.relay.providers.bedrock_images import is_image_model
+from oneapi.relay.providers.chat_bridge import fragment
 
 TYPES = {33}
 CODECS = {"converse": bedrock_converse}
@@ -33,6 +38,12 @@ ANTHROPIC_VERSION = "bedrock-2023-05-31"
 SIGNING_NAME = "bedrock"
 EVENT_STREAM = "application/vnd.amazon.eventstream"
 _CHAT_MODES = {"chat", "claude", "responses", "gemini"}  # the relay modes with a conversion-hub format
+# The anthropic_beta flags Bedrock's Claude accepts; it refuses a request naming any other ("invalid beta flag").
+BEDROCK_BETAS = frozenset({
+    "computer-use-2024-10-22", "computer-use-2025-01-24", "token-efficient-tools-2025-02-19",
+    "interleaved-thinking-2025-05-14", "output-128k-2025-02-19", "dev-full-thinking-2025-05-14",
+    "context-1m-2025-08-07", "context-management-2025-06-27", "effort-2025-11-24", "tool-search-tool-2025-10-19",
+    "tool-examples-2025-10-29"})
 
 # Names clients use -> Bedrock model ids (as the original's table, plus the other families it serves).
 MODEL_IDS = {
@@ -66,9 +77,15 @@ MODEL_IDS = {
     "nova-pro": "amazon.nova-pro-v1:0",
     "gpt-oss-20b": "openai.gpt-oss-20b-1:0",
     "gpt-oss-120b": "openai.gpt-oss-120b-1:0",
+    "nova-2-lite": "amazon.nova-2-lite-v1:0",
     "titan-embed-text-v2": "amazon.titan-embed-text-v2:0",
     "cohere-embed-english-v3": "cohere.embed-english-v3",
     "cohere-embed-multilingual-v3": "cohere.embed-multilingual-v3",
+    "titan-image-generator-v2": "amazon.titan-image-generator-v2:0",
+    "nova-canvas": "amazon.nova-canvas-v1:0",
+    "stable-image-core": "stability.stable-image-core-v1:1",
+    "stable-image-ultra": "stability.stable-image-ultra-v1:1",
+    "sd3.5-large": "stability.sd3-5-large-v1:0",
 }
 # Served on demand in the base id only; every newer Claude (and DeepSeek R1) needs an inference profile.
 _ON_DEMAND = {"anthropic.claude-instant-v1", "anthropic.claude-v2", "anthropic.claude-v2:1",
@@ -132,7 +149,7 @@ def model_id(channel, model: str, region: str) -> str:
     if base is None:
         base = model  # a Bedrock id, inference profile id or ARN given as is
     geo = geography(region)
-    if geo and base not in _ON_DEMAND and base.startswith(_PROFILE_FAMILIES):
+    if geo and base not in _ON_DEMAND and base.startswith(_PROFILE_FAMILIES) and not is_image_model(base):
         return f"{geo}.{base}"
     return base
 
@@ -145,7 +162,7 @@ def endpoint(channel, region: str) -> str:
 # ---- hooks ---------------------------------------------------------------------------------------------
 
 def body_format(model: str, mode: str) -> str | None:
-    if mode == "embeddings" and is_embedding(model):
+    if (mode == "embeddings" and is_embedding(model)) or (mode == "images" and is_image_model(model)):
         return "raw"
     if mode not in _CHAT_MODES:
         return None
@@ -155,8 +172,10 @@ def body_format(model: str, mode: str) -> str | None:
 def target(channel, path: str, model: str, stream: bool) -> Target:
     creds = credentials(channel)
     resolved = quote(model_id(channel, model, creds.region), safe="")  # ':' and an ARN's '/' are escaped
-    if is_embedding(model):
-        action = "invoke"
+    marker = {"/v1/embeddings": bedrock_embeddings.MARKER,
+              "/v1/images/generations": bedrock_images.MARKER}.get(path.split("?")[0])
+    if marker:
+        action = f"invoke#{marker}"  # the marker tells reframe what the answer is (never sent)
     elif is_claude(model):
         action = "invoke-with-response-stream" if stream else "invoke"
     else:
@@ -165,28 +184,61 @@ def target(channel, path: str, model: str, stream: bool) -> Target:
     return Target(f"{endpoint(channel, creds.region)}/model/{resolved}/{action}", headers, "native")
 
 
-def _embedding_body(body: dict, model: str) -> dict:
-    texts = body.get("input")
-    texts = [texts] if isinstance(texts, str) else [str(t) for t in texts or []]
-    if "cohere" in model.lower():
-        return {"texts": texts, "input_type": "search_document"}
-    if len(texts) != 1:  # Titan embeds one text per call
-        raise RelayError(400, "Bedrock Titan embeddings take one input per request", "invalid_request_error",
-                         "unsupported_input")
-    out: dict = {"inputText": texts[0]}
-    if body.get("dimensions"):
-        out["dimensions"] = int(body["dimensions"])
-    return out
+def _anthropic_betas(body: dict) -> None:
+    """The client's ``anthropic-beta`` header (and any ``anthropic_beta`` in the body) as the body's list."""
+    from flask import has_request_context, request
+    wanted = body.pop("anthropic_beta", None) or []
+    wanted = [wanted] if isinstance(wanted, str) else list(wanted)
+    if has_request_context():
+        wanted += request.headers.get("anthropic-beta", "").split(",")
+    betas = list(dict.fromkeys(b.strip() for b in wanted if isinstance(b, str) and b.strip() in BEDROCK_BETAS))
+    if betas:
+        body["anthropic_beta"] = betas
+
+
+def _hand_over(name: str, value) -> None:
+    """Something ``reframe`` needs from ``prepare_body``: the same attempt runs both in one request context."""
+    from flask import g, has_app_context
+    if has_app_context():
+        setattr(g, f"bedrock_{name}", value)
+
+
+def _taken(name: str):
+    from flask import g, has_app_context
+    return g.pop(f"bedrock_{name}", None) if has_app_context() else None
+
+
+def _embeddings_body(channel, body: dict, model: str) -> dict:
+    _hand_over("fanout", [])  # nothing left over from an earlier attempt
+    texts = bedrock_embeddings.texts_of(body)
+    if bedrock_embeddings.is_cohere(model):
+        return bedrock_embeddings.cohere_body(texts)
+    first, *rest = bedrock_embeddings.titan_bodies(body, texts)
+    url = target(channel, "/v1/embeddings", model, False).url
+    headers = {"Accept": "application/json", "Content-Type": "application/json"}
+    signed = []
+    for other in rest:  # signed now, while the channel is at hand; sent by reframe
+        data = json.dumps(other, ensure_ascii=False, separators=(",", ":")).encode()
+        signed.append((sign(channel, "POST", url, headers, data), data))
+    _hand_over("fanout", signed)
+    return first
 
 
 def prepare_body(channel, body: dict, model: str, stream: bool) -> bytes:
     if is_embedding(model) and "input" in body:
-        body = _embedding_body(body, model)
+        body = _embeddings_body(channel, body, model)
+    elif is_image_model(model) and "prompt" in body:
+        _hand_over("image_format", body.get("response_format"))
+        body = bedrock_images.request_body(body, model)
     body.pop("model", None)
     body.pop("stream", None)
     if is_claude(model):
         body.pop("stream_options", None)
         body["anthropic_version"] = ANTHROPIC_VERSION
+        _anthropic_betas(body)
+    else:
+        resolved = model_id(channel, model, credentials(channel).region)
+        bedrock_converse.apply_reasoning(body, bedrock_converse.family(resolved) or bedrock_converse.family(model))
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -206,27 +258,14 @@ def sign(channel, method: str, url: str, headers: dict, body: bytes) -> dict:
     return dict(request.headers.items())
 
 
-def _openai_embeddings(answer: dict, model: str) -> dict:
-    if "embedding" in answer:  # Titan: one vector and its token count
-        vectors, tokens = [answer["embedding"]], int(answer.get("inputTextTokenCount") or 0)
-    else:  # Cohere Embed: a vector per text, no count
-        vectors, tokens = answer.get("embeddings") or [], 0
-    out = {"object": "list", "model": model,
-           "data": [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)]}
-    if tokens:
-        out["usage"] = {"prompt_tokens": tokens, "total_tokens": tokens}
-    return out
-
-
 def reframe(resp):
-    path = (resp.url or "").split("?")[0]
-    if resp.status_code // 100 == 2 and path.endswith("/invoke") and is_embedding(path.rsplit("/", 2)[-2]):
-        try:
-            answer = json.loads(resp.content)
-        except ValueError:
-            return resp
-        resp._content = json.dumps(_openai_embeddings(answer, unquote(path.rsplit("/", 2)[-2]))).encode()
-        return resp
+    marker = fragment(resp.url)
+    if marker and resp.status_code // 100 == 2:
+        if marker == bedrock_embeddings.MARKER:
+            model = unquote(resp.url.split("#")[0].rsplit("/", 2)[-2])
+            return bedrock_embeddings.answer(resp, model, _taken("fanout") or [])
+        if marker == bedrock_images.MARKER:
+            return bedrock_images.answer(resp, _taken("image_format"))
     if not resp.headers.get("Content-Type", "").startswith(EVENT_STREAM):
         return resp
     resp.raw = EventStreamAsSSE(resp.raw, claude="/invoke-with-response-stream" in (resp.url or ""))

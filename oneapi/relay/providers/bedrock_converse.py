@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from oneapi.relay.formats import ir
+from oneapi.relay.formats.claude import DEFAULT_MAX_TOKENS
 from oneapi.relay.formats.claude import STRUCTURED_TOOL  # structured output as a forced tool, as for Claude
 from oneapi.relay.formats.stream_base import DecoderBase
 
@@ -19,6 +20,8 @@ _FINISH_OUT = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_u
                "content_filter": "content_filtered"}
 _IMAGE_FORMATS = {"image/png": "png", "image/jpeg": "jpeg", "image/jpg": "jpeg", "image/gif": "gif",
                   "image/webp": "webp"}
+REASONING_KEY = "_reasoning"  # the client's reasoning wish, until the adaptor knows the model family
+_THREE_EFFORTS = {"minimal": "low", "low": "low", "medium": "medium", "high": "high", "xhigh": "high", "max": "high"}
 
 
 # ---- request -------------------------------------------------------------------------------------------
@@ -42,7 +45,10 @@ def _encode_part(p) -> dict | None:
         content = [_encode_part(c) for c in p.content] or [{"text": ""}]
         return {"toolResult": {"toolUseId": p.call_id, "content": [c for c in content if c] or [{"text": ""}],
                                "status": "error" if p.is_error else "success"}}
-    if isinstance(p, ir.Thinking) and p.text and p.origin in (None, "anthropic") and p.signature:
+    if isinstance(p, ir.Thinking) and p.origin in (None, "anthropic") and (p.redacted or p.signature):
+        # only signed reasoning can be verified by the model that wrote it; unsigned text is not sent back
+        if p.redacted:
+            return {"reasoningContent": {"redactedContent": p.redacted}}
         return {"reasoningContent": {"reasoningText": {"text": p.text, "signature": p.signature}}}
     if isinstance(p, ir.Refusal):
         return {"text": p.text}
@@ -106,7 +112,48 @@ def encode_request(req: ir.Request) -> dict:
         body["toolConfig"] = tools
     if req.top_k is not None:
         body["additionalModelRequestFields"] = {"top_k": req.top_k}
+    if ir.reasoning_wanted(req.reasoning):
+        body[REASONING_KEY] = {"effort": ir.effort_for(req.reasoning) or "medium",
+                               "budget_tokens": ir.budget_for(req.reasoning)}
     return body
+
+
+def family(model_id: str) -> str | None:
+    """The reasoning family of a Bedrock model id (or a client name for one), if it has a reasoning switch."""
+    name = (model_id or "").lower()
+    if "claude" in name or "anthropic." in name:
+        return "claude"
+    for known in ("gpt-oss", "nova-2", "deepseek"):
+        if known in name:
+            return known
+    return None
+
+
+def apply_reasoning(body: dict, model_family: str | None) -> None:
+    """Turn the ``REASONING_KEY`` wish of an encoded body into the family's ``additionalModelRequestFields``
+    (dropped for models without a switch)."""
+    wanted = body.pop(REASONING_KEY, None)
+    if not wanted or model_family not in ("claude", "gpt-oss", "nova-2"):
+        return
+    fields = dict(body.get("additionalModelRequestFields") or {})
+    effort = _THREE_EFFORTS.get(wanted["effort"], "medium")
+    if model_family == "gpt-oss":
+        fields["reasoning_effort"] = effort
+    elif model_family == "nova-2":
+        fields["reasoningConfig"] = {"type": "enabled", "maxReasoningEffort": effort}
+    else:
+        choice = (body.get("toolConfig") or {}).get("toolChoice") or {}
+        if "tool" in choice or "any" in choice:  # Claude refuses thinking beside a forced call: the call wins
+            return
+        budget = max(1024, wanted.get("budget_tokens") or 1024)
+        inference = body.setdefault("inferenceConfig", {})
+        if (inference.get("maxTokens") or 0) <= budget:  # Claude wants max tokens above the budget
+            inference["maxTokens"] = budget + (inference.get("maxTokens") or DEFAULT_MAX_TOKENS)
+        for name in ("temperature", "topP"):  # thinking runs with the default sampling only
+            inference.pop(name, None)
+        fields.pop("top_k", None)
+        fields["thinking"] = {"type": "enabled", "budget_tokens": budget}
+    body["additionalModelRequestFields"] = fields
 
 
 def _decode_block(block: dict):
@@ -126,8 +173,11 @@ def _decode_block(block: dict):
         data = (image.get("source") or {}).get("bytes")
         return ir.Image(data=data, media_type=f"image/{image.get('format', 'png')}")
     if "reasoningContent" in block:
-        text = (block["reasoningContent"].get("reasoningText") or {})
-        return ir.Thinking(text=text.get("text", ""), signature=text.get("signature"), origin="anthropic")
+        reasoning = block["reasoningContent"]
+        if reasoning.get("redactedContent"):
+            return ir.Thinking(redacted=reasoning["redactedContent"], origin="anthropic")
+        text = reasoning.get("reasoningText") or {}
+        return ir.Thinking(text=text.get("text", ""), signature=text.get("signature") or None, origin="anthropic")
     return None
 
 
@@ -246,6 +296,9 @@ class StreamDecoder(DecoderBase):
             elif "toolUse" in delta:
                 events, index = self._block(block, "tool_call", tool_id=ir.new_id("tooluse_"), tool_name="")
                 out += events + [ir.ToolArgsDelta(index, delta["toolUse"].get("input", ""))]
+            elif "reasoningContent" in delta and delta["reasoningContent"].get("redactedContent"):
+                out += self._block(block, "redacted_thinking", data=delta["reasoningContent"]["redactedContent"],
+                                   origin="anthropic")[0]
             elif "reasoningContent" in delta:
                 reasoning = delta["reasoningContent"]
                 events, index = self._block(block, "thinking", origin="anthropic")

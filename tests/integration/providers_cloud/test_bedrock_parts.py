@@ -190,3 +190,98 @@ def test_missing_credentials_are_refused_before_any_call():
     with pytest.raises(RelayError) as caught:
         bedrock.sign(Channel(key="only-one-part"), "POST", "https://h/model/m/converse", {}, b"{}")
     assert caught.value.status == 401
+
+
+def _converse_body(reasoning, model, **req) -> dict:
+    """A Converse body as the adaptor sends it: encoded by the codec, then shaped for the model's family."""
+    body = bedrock_converse.encode_request(ir.Request(model=model, reasoning=reasoning, messages=[
+        ir.Message("user", [ir.Text("q")])], **req))
+    bedrock_converse.apply_reasoning(body, bedrock_converse.family(model))
+    return body
+
+
+def test_reasoning_reaches_each_family_in_its_own_field():
+    claude = _converse_body(ir.Reasoning(budget_tokens=3000), "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                            max_tokens=1000, temperature=0.3, top_k=5)
+    assert claude["additionalModelRequestFields"] == {"thinking": {"type": "enabled", "budget_tokens": 3000}}
+    assert claude["inferenceConfig"] == {"maxTokens": 4000}  # above the budget, default sampling only
+    assert _converse_body(ir.Reasoning(effort="xhigh"), "openai.gpt-oss-120b-1:0")[
+        "additionalModelRequestFields"] == {"reasoning_effort": "high"}
+    assert _converse_body(ir.Reasoning(effort="low"), "us.amazon.nova-2-lite-v1:0")[
+        "additionalModelRequestFields"] == {"reasoningConfig": {"type": "enabled", "maxReasoningEffort": "low"}}
+    for model in ("us.deepseek.r1-v1:0", "meta.llama3-70b-instruct-v1:0"):  # no switch: nothing is sent
+        body = _converse_body(ir.Reasoning(effort="high"), model)
+        assert "additionalModelRequestFields" not in body and bedrock_converse.REASONING_KEY not in body
+    assert "additionalModelRequestFields" not in _converse_body(ir.Reasoning(effort="none"), "openai.gpt-oss-20b-1:0")
+    forced = _converse_body(ir.Reasoning(effort="high"), "anthropic.claude-x", tools=[ir.Tool("f")],
+                            tool_choice=ir.ToolChoice("tool", "f"))
+    assert "additionalModelRequestFields" not in forced  # Claude refuses thinking beside a forced call
+
+
+def test_reasoning_blocks_are_read_and_signed_ones_sent_back():
+    answer = bedrock_converse.decode_response({"output": {"message": {"role": "assistant", "content": [
+        {"reasoningContent": {"reasoningText": {"text": "hmm", "signature": "SIG"}}},
+        {"reasoningContent": {"redactedContent": "UkVE"}},
+        {"reasoningContent": {"reasoningText": {"text": "unsigned"}}}, {"text": "ok"}]}}, "stopReason": "end_turn"})
+    thinking = [p for p in answer.parts if isinstance(p, ir.Thinking)]
+    assert [(t.text, t.signature, t.redacted) for t in thinking] == [("hmm", "SIG", None), ("", None, "UkVE"),
+                                                                     ("unsigned", None, None)]
+    history = bedrock_converse.encode_request(ir.Request(model="m", messages=[
+        ir.Message("user", [ir.Text("q")]), ir.Message("assistant", answer.parts), ir.Message("user", [ir.Text("r")])]))
+    assert history["messages"][1]["content"] == [
+        {"reasoningContent": {"reasoningText": {"text": "hmm", "signature": "SIG"}}},
+        {"reasoningContent": {"redactedContent": "UkVE"}}, {"text": "ok"}]
+
+
+def test_converse_stream_reasoning_deltas():
+    decoder = bedrock_converse.StreamDecoder()
+    events = []
+    for name, payload in [("messageStart", {"role": "assistant"}),
+                          ("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"reasoningContent": {"text": "a"}}}),
+                          ("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"reasoningContent": {"text": "b"}}}),
+                          ("contentBlockDelta", {"contentBlockIndex": 0,
+                                                 "delta": {"reasoningContent": {"signature": "SIG"}}}),
+                          ("contentBlockStop", {"contentBlockIndex": 0}),
+                          ("contentBlockDelta", {"contentBlockIndex": 1,
+                                                 "delta": {"reasoningContent": {"redactedContent": "UkVE"}}}),
+                          ("contentBlockStop", {"contentBlockIndex": 1}),
+                          ("contentBlockDelta", {"contentBlockIndex": 2, "delta": {"text": "hi"}})]:
+        events += decoder.feed(name, json.dumps(payload))
+    assert "".join(e.text for e in events if isinstance(e, ir.ThinkingDelta)) == "ab"
+    assert [e.signature for e in events if isinstance(e, ir.SignatureDelta)] == ["SIG"]
+    redacted = next(e for e in events if isinstance(e, ir.PartStart) and e.kind == "redacted_thinking")
+    assert redacted.data == "UkVE"
+    assert [e.kind for e in events if isinstance(e, ir.PartStart)] == ["thinking", "redacted_thinking", "text"]
+
+
+def test_claude_betas_keep_only_what_bedrock_accepts():
+    from flask import Flask
+    with Flask(__name__).test_request_context(headers={
+            "anthropic-beta": "claude-code-20250219, interleaved-thinking-2025-05-14,context-1m-2025-08-07"}):
+        body = json.loads(bedrock.prepare_body(Channel(), {"max_tokens": 5, "messages": [],
+                                                           "anthropic_beta": ["context-1m-2025-08-07"]},
+                                               "claude-x", False))
+    assert body["anthropic_beta"] == ["context-1m-2025-08-07", "interleaved-thinking-2025-05-14"]
+    plain = json.loads(bedrock.prepare_body(Channel(), {"max_tokens": 5, "messages": []}, "claude-x", False))
+    assert "anthropic_beta" not in plain
+
+
+@pytest.mark.parametrize(("model", "size", "expected"), [
+    ("titan-image-generator-v2", "1792x1024", {"width": 1152, "height": 640}),
+    ("titan-image-generator-v2", "1024x1024", {"width": 1024, "height": 1024}),
+    ("nova-canvas", "1024x1792", {"width": 1024, "height": 1792}),
+    ("nova-canvas", "256x256", {"width": 320, "height": 320}),
+    ("nova-canvas", "4096x4096", {"width": 2048, "height": 2048})])
+def test_image_sizes_fit_the_model(model, size, expected):
+    from oneapi.relay.providers import bedrock_images
+    config = bedrock_images.request_body({"prompt": "p", "size": size}, model)["imageGenerationConfig"]
+    assert {k: config[k] for k in ("width", "height")} == expected
+
+
+def test_stability_body_and_single_image():
+    from oneapi.relay.errors import RelayError
+    from oneapi.relay.providers import bedrock_images
+    assert bedrock_images.request_body({"prompt": "p", "size": "1792x1024"}, "stable-image-core") == {
+        "prompt": "p", "aspect_ratio": "16:9", "output_format": "png"}
+    with pytest.raises(RelayError):
+        bedrock_images.request_body({"prompt": "p", "n": 2}, "sd3.5-large")
