@@ -206,7 +206,15 @@ CURRENT_PRICES: Mapping[str, ModelPrice] = MappingProxyType({
     **_same("gemini-2.5-flash", P(0.30, 2.50, 0.03)),
     **_same("gemini-2.5-flash-lite", P(0.10, 0.40, 0.01)),
     **_same("gemini-2.5-pro", P(1.25, 10.0, 0.125)),
-    **_same("gemini-2.5-flash-image gemini-2.5-flash-image-preview", P(0.30, 100.0)),
+    # image output is 1290 tokens at $30 / 1M: $0.039 per image on /v1/images/generations
+    **_same("gemini-2.5-flash-image gemini-2.5-flash-image-preview",
+            replace(P(0.30, 100.0), image=ImagePrice(base_usd=0.039))),
+    # ---- Google Imagen (Vertex AI predict): per image only
+    **_same("imagen-3.0-generate-001 imagen-3.0-generate-002 imagen-4.0-generate-001",
+            replace(P(0.0), image=ImagePrice(base_usd=0.04))),
+    **_same("imagen-3.0-fast-generate-001 imagen-4.0-fast-generate-001",
+            replace(P(0.0), image=ImagePrice(base_usd=0.02))),
+    "imagen-4.0-ultra-generate-001": replace(P(0.0), image=ImagePrice(base_usd=0.06)),
     **_same("gemini-3-pro-preview gemini-3.1-pro-preview", P(2.0, 12.0, 0.20)),
     **_same("gemini-3-flash-preview", P(0.50, 3.0, 0.05)),
     "gemini-embedding-001": P(0.15),

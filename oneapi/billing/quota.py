@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Optional
 
-from .prices import QUOTA_PER_USD
+from .prices import QUOTA_PER_USD, RATIO_PER_USD_PER_MILLION
 from .ratio import Pricing
 
 # The fork's default reservation for Responses API background requests, in output tokens.
@@ -253,6 +253,26 @@ def image_usage_quota(text_tokens: int, image_input_tokens: int, output_tokens: 
     if not extra:
         return charge.quota
     return int(math.ceil(extra)) + charge.quota
+
+
+def image_input_quota(usage: Optional[dict], pricing: Pricing, group_ratio: float) -> int:
+    """What a GPT Image answer's ``usage`` adds to its per-image price: the input tokens, text at the model
+    ratio and image input (edits) at the input-image price, ``ceil((text x ratio + image x image ratio) x group)``.
+
+    The output tokens are what the per-image price already pays for (OpenAI's per-image prices are the output
+    image tokens at the output price), so they are not charged again. 0 for models without an input-image
+    price (dall-e, Gemini, Imagen: the per-image price is the whole charge) and for answers without usage.
+    """
+    if pricing.image is None or pricing.image.input_image_usd_per_million <= 0 or not isinstance(usage, dict):
+        return 0
+    details = usage.get("input_tokens_details") if isinstance(usage.get("input_tokens_details"), dict) else {}
+    image_tokens = max(int(details.get("image_tokens") or 0), 0)
+    text_tokens = details.get("text_tokens")
+    if text_tokens is None:
+        text_tokens = int(usage.get("input_tokens") or 0) - image_tokens
+    image_ratio = pricing.image.input_image_usd_per_million * RATIO_PER_USD_PER_MILLION
+    cost = (float(max(int(text_tokens), 0)) * pricing.ratio + float(image_tokens) * image_ratio) * group_ratio
+    return _ceil_money(cost)
 
 
 # ---------------------------------------------------------------- audio

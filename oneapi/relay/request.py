@@ -8,7 +8,7 @@ import orjson
 from flask import request
 from werkzeug.formparser import FormDataParser
 
-from oneapi.relay import body_types
+from oneapi.relay import body_types, media_requests
 from oneapi.relay.errors import RelayError
 
 # Modes whose body must parse (as the original: a parse failure is fatal only for these).
@@ -108,4 +108,5 @@ def read(mode: str, path_model: str | None = None) -> RelayRequest:
         raise RelayError(400, "invalid request body: empty", "invalid_request_error", "invalid_text_request")
     if not rr.model:
         rr.model = path_model or _DEFAULT_MODEL.get(mode, "")
+    media_requests.check(rr)
     return rr

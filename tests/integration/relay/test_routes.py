@@ -175,14 +175,14 @@ def test_consume_log_written_with_mapped_model(gw):
 
 def test_media_is_priced_up_front(gw):
     from oneapi.models import Log
-    _add_ability(gw, "dall-e-3")
+    _add_ability(gw, "dall-e-2")
     _add_ability(gw, "tts-1")
-    resp = gw.post("/v1/images/generations", {"model": "dall-e-3", "prompt": "a cat", "size": "1024x1024", "n": 2})
+    resp = gw.post("/v1/images/generations", {"model": "dall-e-2", "prompt": "a cat", "size": "1024x1024", "n": 2})
     assert resp.status_code == 200
     with gw.db():
         row = Log.get(Log.request_id == resp.headers["X-Oneapi-Request-Id"])
-    assert row.model_name == "dall-e-3" and row.quota > 0
-    one = gw.post("/v1/images/generations", {"model": "dall-e-3", "prompt": "a cat", "size": "1024x1024"})
+    assert row.model_name == "dall-e-2" and row.quota > 0
+    one = gw.post("/v1/images/generations", {"model": "dall-e-2", "prompt": "a cat", "size": "1024x1024"})
     with gw.db():
         single = Log.get(Log.request_id == one.headers["X-Oneapi-Request-Id"])
     assert row.quota == 2 * single.quota  # n images cost n times one

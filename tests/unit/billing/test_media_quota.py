@@ -1,0 +1,29 @@
+"""Media prices: what a GPT Image answer's usage adds to the per-image price; Gemini and Imagen per-image prices."""
+from oneapi.billing.quota import image_input_quota, image_quota
+from oneapi.billing.ratio import resolve_pricing
+
+
+def test_gpt_image_usage_adds_its_input_tokens_only():
+    p = resolve_pricing("gpt-image-1", 1)
+    usage = {"input_tokens": 304, "output_tokens": 4160,
+             "input_tokens_details": {"text_tokens": 40, "image_tokens": 264}}
+    # 40 text tokens at $5 / 1M (ratio 2.5) + 264 image tokens at $10 / 1M (ratio 5); the output is the render
+    assert image_input_quota(usage, p, 1.0) == 100 + 1320
+    assert image_input_quota(usage, p, 0.5) == 710
+    assert image_input_quota({"input_tokens": 3}, p, 1.0) == 8  # no details: all text, ceil(7.5)
+    assert image_input_quota(None, p, 1.0) == 0
+    mini = resolve_pricing("gpt-image-1-mini", 1)
+    assert image_input_quota(usage, mini, 1.0) == 40 + 330  # $2 text, $2.5 image input per 1M
+
+
+def test_per_image_only_models_take_nothing_from_usage():
+    usage = {"input_tokens": 9, "output_tokens": 1290}
+    for model in ("dall-e-3", "gemini-2.5-flash-image", "imagen-3.0-generate-002"):
+        assert image_input_quota(usage, resolve_pricing(model, 1), 1.0) == 0
+
+
+def test_gemini_and_imagen_per_image_prices():
+    assert image_quota(resolve_pricing("gemini-2.5-flash-image", 24), 1.0, n=2) == 39000  # $0.039 each
+    assert image_quota(resolve_pricing("imagen-3.0-generate-002", 42), 1.0, n=3) == 60000  # $0.04 each
+    assert image_quota(resolve_pricing("imagen-4.0-fast-generate-001", 42), 0.5) == 5000
+    assert image_quota(resolve_pricing("imagen-4.0-ultra-generate-001", 42), 1.0) == 30000
