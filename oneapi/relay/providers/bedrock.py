@@ -14,8 +14,9 @@ Stability: ``bedrock_images``) use InvokeModel and are answered in OpenAI's shap
 Credentials: channel config ``ak``, ``sk``, ``region`` (and optional ``session_token``), or the key as
 ``ak|sk|region`` (the original's form). The model id is, in order: the channel's ``inference_profile_arn_map``
 entry (fork column, JSON ``{"model": "arn or profile id"}``), the known-name table,
-``anthropic.<claude-name>-v1:0`` for other dated Claude names, else the name as given; Claude models that Bedrock serves only through cross-region inference
-profiles get the region's geography prefix (``us.``, ``eu.``, ``apac.``).
+``anthropic.<claude-name>-v1:0`` for other dated Claude names, else the name as given; Claude models that Bedrock
+serves only through cross-region inference profiles get the region's geography prefix (``us.``, ``eu.``,
+``apac.``).
 """
 from __future__ import annotations
 

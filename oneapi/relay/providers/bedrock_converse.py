@@ -4,14 +4,21 @@ Registered into ``relay.formats.CODECS`` as "converse" by the Bedrock adaptor. T
 events of ConverseStream after ``bedrock.reframe`` has turned the binary event stream into SSE: the event
 name is the event-stream ``:event-type`` (messageStart, contentBlockStart, contentBlockDelta, contentBlockStop,
 messageStop, metadata) and the data its JSON payload.
+
+Reasoning: Converse has no field of its own for it; each family takes its switch in
+``additionalModelRequestFields`` (Claude ``thinking``, gpt-oss ``reasoning_effort``, Nova 2 ``reasoningConfig``;
+DeepSeek R1 always reasons and takes none). The family of an alias or an ARN is only known once the adaptor has
+resolved the model id, so ``encode_request`` leaves the client's wish under ``REASONING_KEY`` and
+``bedrock.prepare_body`` shapes it with ``apply_reasoning``. Answers carry ``reasoningContent`` blocks
+(``reasoningText`` text+signature, or ``redactedContent``), read as the IR's Thinking parts; signed and redacted
+ones go back in later turns (unsigned reasoning is not sent back).
 """
 from __future__ import annotations
 
 import json
 
 from oneapi.relay.formats import ir
-from oneapi.relay.formats.claude import DEFAULT_MAX_TOKENS
-from oneapi.relay.formats.claude import STRUCTURED_TOOL  # structured output as a forced tool, as for Claude
+from oneapi.relay.formats.claude import DEFAULT_MAX_TOKENS, STRUCTURED_TOOL  # structured output: a forced tool
 from oneapi.relay.formats.stream_base import DecoderBase
 
 _FINISH_IN = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_calls",

@@ -100,7 +100,8 @@ def test_claude_thinking_on_converse_round_trips_its_signature(world, emu, chann
 
 def test_claude_thinking_streamed_from_converse(world, emu, channels):
     resp = world.post(channels["sonnet"], "/v1/messages", {
-        "model": SONNET_ALIAS, "max_tokens": 3000, "stream": True, "thinking": {"type": "enabled", "budget_tokens": 1024},
+        "model": SONNET_ALIAS, "max_tokens": 3000, "stream": True,
+        "thinking": {"type": "enabled", "budget_tokens": 1024},
         "messages": [{"role": "user", "content": "stream your thoughts"}]}, stream=True)
     events = [(name, json.loads(data)) for name, data in sse_events(resp)]
     deltas = [data["delta"] for name, data in events if name == "content_block_delta"]
