@@ -67,13 +67,15 @@ def channels():
 def _render_form(channel, values, errors, form_error):
     types = channel_types()
     type_models = {t.id: list(t.models) for t in types.TYPES.values()}
-    base_urls = {t.id: t.base_url for t in types.TYPES.values()}
-    type_choices = sorted(((t.id, f"{t.name} ({t.id})") for t in types.TYPES.values()),
-                          key=lambda kv: (kv[0] == 0, kv[1].lower()))
+    base_urls = {t.id: t.base_url or t.hint for t in types.TYPES.values()}  # the base URL field's placeholder
+    type_notes = {t.id: t.unsupported for t in types.TYPES.values() if t.unsupported}
+    type_choices = sorted(((t.id, f"{t.name} ({t.id})" + (f" — {_('not supported')}" if t.unsupported else ""))
+                           for t in types.TYPES.values()), key=lambda kv: (kv[0] == 0, kv[1].lower()))
     status = 400 if (errors or form_error) else 200
     return render_template("channels/form.html", channel=channel, values=values, errors=errors,
                            form_error=form_error, type_choices=type_choices, type_models=type_models,
-                           base_urls=base_urls, groups=_groups(), config_fields=channel_form.CONFIG_FIELDS), status
+                           base_urls=base_urls, type_notes=type_notes, groups=_groups(),
+                           config_fields=channel_form.CONFIG_FIELDS), status
 
 
 @bp.route("/channel/new", methods=["GET", "POST"])

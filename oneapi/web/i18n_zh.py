@@ -91,7 +91,7 @@ ZH: dict[str, str] = {
     "Rate limit": "限流", "Requests per 3 minutes; 0 = none.": "每 3 分钟请求数；0 表示不限。",
     "Test model": "测试模型", "Model used by channel tests.": "渠道测试使用的模型。",
     "Models and groups": "模型与分组", "Comma-separated model names this channel serves.": "此渠道支持的模型，用逗号分隔。",
-    "Known models of this type": "该类型的已知模型", "Add all": "全部添加", "Clear": "清空",
+    "Known models of this type": "该类型的已知模型", "Add all": "全部添加", "Clear": "清空", "not supported": "不支持",
     "Comma-separated user groups allowed to use this channel.": "可以使用此渠道的用户分组，用逗号分隔。",
     "Model mapping": "模型重定向", "JSON object: requested model → upstream model.": "JSON 对象：请求的模型 → 上游模型。",
     "Advanced": "高级", "Per-channel pricing": "渠道定价",

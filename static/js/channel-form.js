@@ -6,6 +6,8 @@
     if (!form) return;
     var typeModels = JSON.parse(form.getAttribute("data-type-models") || "{}");
     var baseUrls = JSON.parse(form.getAttribute("data-base-urls") || "{}");
+    var typeNotes = JSON.parse(form.getAttribute("data-type-notes") || "{}");
+    var typeNote = form.querySelector("[data-type-note]");
     var typeSelect = form.querySelector("[data-channel-type]");
     var baseUrl = form.querySelector("[data-base-url]");
     var picker = form.querySelector("[data-type-picker]");
@@ -36,6 +38,8 @@
         box.hidden = box.getAttribute("data-types").split(",").indexOf(t) < 0;
       });
       baseUrl.placeholder = baseUrls[t] || "https://…";
+      typeNote.textContent = typeNotes[t] || "";  // a type the relay refuses: which one to use instead
+      typeNote.hidden = !typeNotes[t];
       renderPicker();
     }
     typeSelect.addEventListener("change", applyType);
