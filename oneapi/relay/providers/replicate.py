@@ -5,7 +5,8 @@ prediction. A streamed chat reads the prediction's ``urls.stream`` (SSE: ``outpu
 then ``done`` or ``error``); otherwise the gateway asks with ``Prefer: wait`` and polls ``urls.get`` until the
 prediction has succeeded, failed or been canceled. Chat answers become Chat completions (usage from
 ``metrics.input_token_count``/``output_token_count``); image outputs become an OpenAI images response
-(``url``, or ``b64_json`` when Replicate returned the file inline as a data URI).
+(``url``; ``b64_json`` when Replicate returned the file inline as a data URI, or when the client asked for
+``response_format: "b64_json"``: the gateway then fetches each output under ``user_content``'s address rules).
 
 The channel's default base URL in the original is ``https://api.replicate.com/v1/models/``; any of
 ``/v1/models``, ``/v1`` at its end is ignored. A channel of this type pointed at Black Forest Labs (a ``bfl.ai`` /
@@ -13,13 +14,16 @@ The channel's default base URL in the original is ``https://api.replicate.com/v1
 """
 from __future__ import annotations
 
+import base64
 import math
 import re
+import threading
 import time
 
 import orjson
 import requests
 
+from oneapi.relay.errors import RelayError
 from oneapi.relay.formats import sse
 from oneapi.relay.providers import chat_bridge as bridge
 
@@ -88,12 +92,10 @@ def _usage(prediction: dict) -> dict | None:
 
 def prediction_to_chat(prediction: dict) -> dict:
     if "error" in prediction and isinstance(prediction["error"], dict):  # an error answer made by reframe
-        from oneapi.relay.errors import RelayError
         raise RelayError(502, prediction["error"].get("message", "prediction failed"), "upstream_error",
                          prediction["error"].get("code"))
     status = prediction.get("status")
     if status in ("failed", "canceled"):
-        from oneapi.relay.errors import RelayError
         raise RelayError(502, f"Replicate prediction {status}: {prediction.get('error') or ''}".strip(),
                          "upstream_error", "prediction_" + status)
     return bridge.completion(prediction.get("id", ""), prediction.get("model", ""),
@@ -160,12 +162,18 @@ def images_to_prediction(body: dict) -> dict:
     return {"input": inp}
 
 
-def prediction_to_images(prediction: dict) -> dict:
+def prediction_to_images(prediction: dict, inline: bool = False) -> dict:
+    """The outputs as an OpenAI images response: ``url`` entries, or ``b64_json`` when Replicate gave a data URI
+    or ``inline`` (the client asked for ``b64_json``): each file is then fetched under the address rules of
+    ``user_content`` (a provider's URL is vetted like a user's) and inlined."""
+    from oneapi.relay import user_content
     output = prediction.get("output")
     items = output if isinstance(output, list) else [output] if output else []
     data = []
     for item in items:
         parsed = bridge_data_url(str(item))
+        if parsed is None and inline:
+            parsed = base64.b64encode(user_content.fetch(str(item))[0]).decode("ascii")
         data.append({"b64_json": parsed} if parsed is not None else {"url": str(item)})
     return {"created": int(time.time()), "data": data}
 
@@ -200,7 +208,6 @@ def target(channel, path: str, model: str, stream: bool):
     from oneapi.relay.providers import Target
     images = path.split("?")[0].endswith("/images/generations")
     if _bfl(channel):  # a Replicate-type channel pointed at Black Forest Labs' own API
-        from oneapi.relay.errors import RelayError
         from oneapi.relay.providers import bfl
         if not images:
             raise RelayError(400, "Black Forest Labs serves image generations only", "invalid_request_error",
@@ -213,12 +220,18 @@ def target(channel, path: str, model: str, stream: bool):
     return Target(f"{base_of(channel)}/v1/models/{model}/predictions#{marker}", headers, "native")
 
 
+# What an images request asked that Replicate's API cannot carry, from prepare_body to reframe of the same
+# request (one greenlet under gevent): whether the outputs are wanted inline (response_format b64_json).
+_asked = threading.local()
+
+
 def prepare_body(channel, body: dict, model: str, stream: bool) -> bytes:
     if "input" in body:  # a chat body already encoded by the codec
         return orjson.dumps(body)
     if _bfl(channel):
         from oneapi.relay.providers import bfl
         return bfl.prepare_body(body, model)
+    _asked.inline = body.get("response_format") == "b64_json"
     return orjson.dumps(images_to_prediction(body))
 
 
@@ -254,7 +267,12 @@ def _follow(resp):
         return bridge.error_answer(502, f"Replicate prediction {prediction.get('status')}: "
                                         f"{prediction.get('error') or ''}".strip(), resp)
     if marker == "images":
-        return bridge.synthetic_response(200, prediction_to_images(prediction), like=resp)
+        inline, _asked.inline = getattr(_asked, "inline", False), False
+        try:
+            images = prediction_to_images(prediction, inline)
+        except RelayError as refused:
+            return bridge.error_answer(502, f"fetching Replicate's output failed: {refused.message}", resp)
+        return bridge.synthetic_response(200, images, like=resp)
     return bridge.synthetic_response(200, prediction, like=resp)
 
 
@@ -276,11 +294,11 @@ class _UsageOnDone:
             if not chunk:
                 rest, self._pending = self._pending, b""
                 return rest
-            self._pending += chunk.replace(b"\r\n", b"\n")
-            events, sep, self._pending = self._pending.rpartition(b"\n\n")
-            if sep:
+            self._pending = (self._pending + chunk).replace(b"\r\n", b"\n")
+            events, sep, rest = self._pending.rpartition(b"\n\n")
+            if sep:  # whole events go on; a partial one waits for the rest
+                self._pending = rest
                 return b"".join(self._with_usage(block) + b"\n\n" for block in events.split(b"\n\n"))
-            self._pending = events
 
     read = read1
 

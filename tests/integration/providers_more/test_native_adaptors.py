@@ -128,15 +128,21 @@ def test_replicate_chat_waits_for_the_prediction(world, replicate):
 def test_replicate_chat_streams_from_the_stream_url(world, replicate):
     world.emu.clear()
     with world.post(replicate, "/v1/chat/completions", {
-            "model": "meta/meta-llama-3-8b-instruct", "stream": True,
+            "model": "meta/meta-llama-3-8b-instruct", "stream": True, "stream_options": {"include_usage": True},
             "messages": [{"role": "user", "content": "stream me please"}]}, stream=True) as resp:
         assert resp.status_code == 200
         chunks = _chunks(resp)
     assert _text(chunks) == "echo: stream me please"
-    assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
+    assert chunks[-2]["choices"][0]["finish_reason"] == "stop"
     paths = [r["api_path"] for r in world.emu.requests()]
     assert paths[0].endswith("/predictions") and paths[1].startswith("/v1/_replicate_stream/")
-    assert world.emu.requests()[0]["json"]["stream"] is True
+    assert paths[2].startswith("/v1/predictions/")  # read once at `done` for the token counts
+    created = world.emu.requests()[0]
+    assert created["json"]["stream"] is True
+    reply = created["reply"]
+    assert chunks[-1]["usage"]["completion_tokens"] == reply["output_tokens"]
+    _, prompt, completion, _, _ = world.log_row(resp.headers["X-Oneapi-Request-Id"])
+    assert (prompt, completion) == (reply["input_tokens"], reply["output_tokens"])  # the stream is billed too
 
 
 def test_replicate_image_is_polled_and_billed_per_image(world, replicate):

@@ -75,6 +75,26 @@ def test_cohere_stream_cut_before_message_end_is_an_error():
     assert any(isinstance(e, ir.ErrorEvent) for e in decoder.close())
 
 
+def test_cohere_thinking_only_for_reasoning_models_and_thinking_blocks_become_reasoning():
+    ask = {"messages": [{"role": "user", "content": [{"type": "text", "text": "look"}, {"type": "image_url",
+                                                       "image_url": {"url": "https://x/a.png", "detail": "low"}}]}]}
+    assert cohere.chat_to_cohere({**ask, "model": "command-a-reasoning-08-2025", "reasoning_effort": "none"})[
+        "thinking"] == {"type": "disabled"}
+    assert cohere.chat_to_cohere({**ask, "model": "command-a-reasoning-08-2025", "reasoning_effort": "low"})[
+        "thinking"] == {"type": "enabled"}
+    out = cohere.chat_to_cohere({**ask, "model": "command-a-vision-07-2025", "reasoning_effort": "low"})
+    assert "thinking" not in out
+    assert out["messages"][0]["content"][1] == {"type": "image_url",
+                                                "image_url": {"url": "https://x/a.png", "detail": "low"}}
+    answer = cohere.cohere_to_chat({"message": {"content": [{"type": "thinking", "thinking": "hmm"},
+                                                            {"type": "text", "text": "yes"}]}})
+    assert answer["choices"][0]["message"] == {"role": "assistant", "content": "yes", "reasoning_content": "hmm"}
+    decoder = cohere.StreamTranslator()
+    piece = decoder.feed("content-delta", json.dumps({"type": "content-delta", "delta": {"message": {
+        "content": {"thinking": "hm"}}}}))
+    assert piece[0]["choices"][0]["delta"] == {"reasoning_content": "hm"}
+
+
 def test_cohere_targets_and_rerank_documents():
     ch = channel(35, key="co", base_url="")
     assert cohere.target(ch, "/v1/chat/completions", "m", False).url == "https://api.cohere.ai/v2/chat"
@@ -117,6 +137,47 @@ def test_replicate_images_and_outputs():
     assert replicate.prediction_to_images({"output": "https://x/one.webp"})["data"] == [{"url": "https://x/one.webp"}]
 
 
+def test_replicate_refuses_what_a_prediction_cannot_carry():
+    base = {"model": "meta/llama", "messages": [{"role": "user", "content": "hi"}]}
+    tool = [{"type": "function", "function": {"name": "f", "parameters": {}}}]
+    for extra, param in (({"tools": tool}, "tools"), ({"response_format": {"type": "json_object"}}, "response_format"),
+                         ({"messages": [{"role": "user", "content": [
+                             {"type": "image_url", "image_url": {"url": "https://x/a.png"}}]}]}, "messages")):
+        with pytest.raises(chat_bridge.RelayError) as refused:
+            replicate.chat_to_prediction({**base, **extra})
+        assert (refused.value.status, refused.value.param) == (400, param)
+    assert replicate.chat_to_prediction({**base, "tools": tool, "tool_choice": "none"})["input"]["prompt"] == "hi"
+
+
+class _Raw:
+    def __init__(self, *chunks):
+        self.chunks = list(chunks)
+
+    def read1(self, amt, decode_content=True):
+        return self.chunks.pop(0) if self.chunks else b""
+
+
+def test_replicate_stream_done_event_gets_the_predictions_token_counts(monkeypatch):
+    fetched = []
+
+    def fetch(method, url, headers, stream=False):
+        fetched.append((url, headers))
+        return SimpleNamespace(json=lambda: {"metrics": {"input_token_count": 4, "output_token_count": 2}})
+    monkeypatch.setattr(chat_bridge, "fetch", fetch)
+    raw = replicate._UsageOnDone(_Raw(b"event: output\r\ndata: he", b"llo\r\n\r\nevent: done\r\n",
+                                      b"data: {}\r\n\r\n"), "https://r/p/1", {"Authorization": "Bearer k"})
+    body = b"".join(iter(lambda: raw.read1(65536), b""))
+    assert body == b'event: output\ndata: hello\n\nevent: done\ndata: {"usage":' \
+                   b'{"prompt_tokens":4,"completion_tokens":2,"total_tokens":6}}\n\n'
+    assert fetched == [("https://r/p/1", {"Authorization": "Bearer k"})]
+    events = []
+    decoder = replicate.CODECS["replicate"].StreamDecoder()
+    for block in body.split(b"\n\n")[:-1]:
+        event, data = block.decode().split("\n")
+        events += decoder.feed(event[7:], data[6:])
+    assert [(e.usage.input, e.usage.output) for e in events if isinstance(e, ir.UsageEvent)] == [(4, 2)]
+
+
 def test_replicate_stream_error_event_becomes_an_error():
     decoder = replicate.CODECS["replicate"].StreamDecoder()
     events = decoder.feed("output", "partial") + decoder.feed("error", "model crashed")
@@ -126,6 +187,21 @@ def test_replicate_stream_error_event_becomes_an_error():
 
 
 # ---- Coze, xAI, legacy, vendor rows ---------------------------------------------------------------------------
+
+def test_coze_refuses_tools_and_schemas_and_sends_images_as_object_strings():
+    with pytest.raises(chat_bridge.RelayError) as refused:
+        coze.chat_to_coze({"model": "bot-1", "tools": [{"type": "function", "function": {"name": "f"}}],
+                           "messages": [{"role": "user", "content": "x"}]})
+    assert refused.value.param == "tools"
+    out = coze.chat_to_coze({"model": "bot-1", "messages": [
+        {"role": "system", "content": "S"},
+        {"role": "user", "content": [{"type": "text", "text": "see"},
+                                     {"type": "image_url", "image_url": {"url": "https://x/a.png"}}]}]})
+    msg = out["additional_messages"][0]
+    assert msg["content_type"] == "object_string"
+    assert json.loads(msg["content"]) == [{"type": "text", "text": "S\n\nsee"},
+                                          {"type": "image", "file_url": "https://x/a.png"}]
+
 
 def test_coze_request_and_answer():
     out = coze.chat_to_coze({"model": "bot-99", "stream": True, "messages": [
