@@ -285,3 +285,16 @@ def test_stability_body_and_single_image():
         "prompt": "p", "aspect_ratio": "16:9", "output_format": "png"}
     with pytest.raises(RelayError):
         bedrock_images.request_body({"prompt": "p", "n": 2}, "sd3.5-large")
+
+
+@pytest.mark.parametrize(("model_id", "fields"), [
+    ("openai.gpt-oss-120b-1:0", {"thinking": {"type": "enabled", "budget_tokens": 2048}}),
+    ("openai.gpt-oss-120b-1:0", {"reasoning_effort": "xhigh"}),
+    ("us.deepseek.r1-v1:0", {"reasoning_effort": "high"}),
+    ("us.amazon.nova-pro-v1:0", {"reasoningConfig": {"type": "enabled", "maxReasoningEffort": "low"}}),
+    ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", {"thinking": {"type": "enabled", "budget_tokens": 512}}),
+    ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", {"reasoning_effort": "high"})])
+def test_emulator_refuses_reasoning_fields_the_family_does_not_take(model_id, fields):
+    from tests.emulator import bedrock as emu_bedrock
+    with pytest.raises(emu_bedrock.AwsError):
+        emu_bedrock.wants_reasoning({"additionalModelRequestFields": fields}, model_id)
