@@ -73,7 +73,7 @@ _ROWS = [
     Vendor(37, "Cloudflare", "https://api.cloudflare.com", prefix="/client/v4/accounts/{account}/ai/v1"),
     Vendor(39, "TogetherAI", "https://api.together.xyz"),
     Vendor(40, "Doubao", "https://ark.cn-beijing.volces.com", prefix="/api/v3"),
-    Vendor(41, "Novita", "https://api.novita.ai/v3/openai"),
+    Vendor(41, "Novita", "https://api.novita.ai/openai"),
     Vendor(44, "SiliconFlow", "https://api.siliconflow.cn"),
     Vendor(45, "xAI", "https://api.x.ai", refused_fields=(("images", ("size", "quality", "style")),)),
     Vendor(47, "BaiduV2", "https://qianfan.baidubce.com", prefix="/v2"),

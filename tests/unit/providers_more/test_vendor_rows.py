@@ -33,7 +33,7 @@ def channel(type_id, key="k", base_url=""):
     (36, "https://api.deepseek.com/v1/chat/completions"),
     (39, "https://api.together.xyz/v1/chat/completions"),
     (40, "https://ark.cn-beijing.volces.com/api/v3/chat/completions"),
-    (41, "https://api.novita.ai/v3/openai/chat/completions"),
+    (41, "https://api.novita.ai/openai/v1/chat/completions"),
     (44, "https://api.siliconflow.cn/v1/chat/completions"),
     (45, "https://api.x.ai/v1/chat/completions"),
     (47, "https://qianfan.baidubce.com/v2/chat/completions"),
