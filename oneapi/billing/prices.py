@@ -67,6 +67,7 @@ class AudioPrice:
 
     usd_per_second: float = 0.0  # speech-to-text, by input duration
     usd_per_million_chars: float = 0.0  # text-to-speech, by input characters
+    input_audio_usd_per_million: float = 0.0  # speech-to-text answers with token usage (gpt-4o-transcribe)
 
 
 @dataclass(frozen=True)
@@ -179,8 +180,11 @@ CURRENT_PRICES: Mapping[str, ModelPrice] = MappingProxyType({
     "gpt-image-1-mini": replace(P(2.0, 8.0, 0.20), image=_GPT_IMAGE_1_MINI),
     # ---- OpenAI audio
     "whisper-1": replace(P(6.0), audio=AudioPrice(usd_per_second=0.0001)),  # $0.006 / minute
-    "gpt-4o-transcribe": replace(P(2.5, 10.0), audio=AudioPrice(usd_per_second=0.0001)),
-    "gpt-4o-mini-transcribe": replace(P(1.25, 5.0), audio=AudioPrice(usd_per_second=0.00005)),
+    # billed by the tokens they report (audio in $6 / $3 per 1M); per second when an answer has no usage
+    "gpt-4o-transcribe": replace(P(2.5, 10.0), audio=AudioPrice(usd_per_second=0.0001,
+                                                                input_audio_usd_per_million=6.0)),
+    "gpt-4o-mini-transcribe": replace(P(1.25, 5.0), audio=AudioPrice(usd_per_second=0.00005,
+                                                                     input_audio_usd_per_million=3.0)),
     **_same("tts-1 tts-1-1106", replace(P(15.0), audio=AudioPrice(usd_per_million_chars=15.0))),
     **_same("tts-1-hd tts-1-hd-1106", replace(P(30.0), audio=AudioPrice(usd_per_million_chars=30.0))),
     # ~$0.015 per minute of speech; billed per input character when no usage is returned.

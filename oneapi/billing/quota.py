@@ -8,6 +8,7 @@ group_ratio)`` - e.g. 30000 tokens x 0.07 x 0.8 gives 1681, not 1680.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Optional
 
@@ -291,6 +292,46 @@ def transcription_quota(duration_seconds: float, pricing: Pricing, group_ratio: 
             return 0
         return _ceil_money(float(duration_seconds) * per_second * QUOTA_PER_USD * group_ratio)
     return int(transcript_tokens or 0)
+
+
+_CUE_END = re.compile(r"-->\s*(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{3})")
+
+
+def transcription_seconds(answer) -> float:
+    """Seconds of audio a transcription answer says it heard: verbose_json's ``duration``, json's
+    ``usage.seconds`` (usage type "duration"), or the end of the last srt / vtt cue. 0 when it does not say
+    (the ``text`` format)."""
+    if isinstance(answer, dict):
+        usage = answer.get("usage") if isinstance(answer.get("usage"), dict) else {}
+        for value in (answer.get("duration"), usage.get("seconds") if usage.get("type") == "duration" else None):
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+                return float(value)
+        return 0.0
+    ends = _CUE_END.findall(answer or "") if isinstance(answer, str) else []
+    if not ends:
+        return 0.0
+    hours, minutes, seconds, millis = ends[-1]
+    return int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + int(millis) / 1000
+
+
+def transcription_charge(answer, pricing: Pricing, group_ratio: float, transcript_tokens: int = 0) -> int:
+    """Final quota of a transcription or translation from the provider's answer (a JSON object, or the text
+    of the text / srt / vtt formats).
+
+    An answer with token usage (gpt-4o-transcribe) is billed by it: audio input tokens at the audio input
+    price, text input at the model ratio, output at the completion price. Otherwise by the seconds of audio
+    the answer reports (:func:`transcription_quota`).
+    """
+    usage = answer.get("usage") if isinstance(answer, dict) else None
+    audio_price = pricing.audio.input_audio_usd_per_million if pricing.audio is not None else 0.0
+    if isinstance(usage, dict) and usage.get("type") == "tokens" and audio_price > 0:
+        details = usage.get("input_token_details") if isinstance(usage.get("input_token_details"), dict) else {}
+        audio_tokens = max(int(details.get("audio_tokens") or 0), 0)
+        text_tokens = max(int(usage.get("input_tokens") or 0) - audio_tokens, 0)
+        audio_cost = float(audio_tokens) * audio_price * RATIO_PER_USD_PER_MILLION * group_ratio
+        text = text_charge(TextUsage(text_tokens, int(usage.get("output_tokens") or 0)), pricing, group_ratio)
+        return int(math.ceil(audio_cost)) + text.quota if audio_cost else text.quota
+    return transcription_quota(transcription_seconds(answer), pricing, group_ratio, transcript_tokens)
 
 
 def transcription_preconsume_quota(ratio: float, pre_consumed_quota: int = DEFAULT_PRE_CONSUMED_QUOTA) -> int:

@@ -1,4 +1,5 @@
 """OpenAI Chat Completions (JSON and SSE) and legacy Completions."""
+from .. import chat_audio
 from ..app import route
 from ..behaviour import Prompt, Tool, decide
 from ..tokens import count_words, truncate_words
@@ -128,6 +129,7 @@ def handle_chat(ctx, body, extras=None):
     `n` > 1 repeats the same answer in n choices and bills n times the completion."""
     prompt = parse_chat(ctx, body)
     check_openai_params(ctx, body, "chat")
+    chat_audio.check(body)
     reply = decide(prompt, ctx.new_id)
     ctx.note_reply(reply)
     if ctx.scenario.has("thinktags") and reply.reasoning:  # reasoning inline, as some open models emit it
@@ -147,6 +149,7 @@ def handle_chat(ctx, body, extras=None):
         message["tool_calls"] = [{"id": c.id, "type": "function",
                                   "function": {"name": c.name, "arguments": c.arguments_json}}
                                  for c in reply.tool_calls]
+    chat_audio.speak(ctx, body, message, usage)
     result = {**base, "object": "chat.completion", "usage": usage, "service_tier": "default", "choices": [
         {"index": i, "message": message, "logprobs": None, "finish_reason": reply.finish, **extras.get("choice", {})}
         for i in range(choices)]}

@@ -27,3 +27,29 @@ def test_gemini_and_imagen_per_image_prices():
     assert image_quota(resolve_pricing("imagen-3.0-generate-002", 42), 1.0, n=3) == 60000  # $0.04 each
     assert image_quota(resolve_pricing("imagen-4.0-fast-generate-001", 42), 0.5) == 5000
     assert image_quota(resolve_pricing("imagen-4.0-ultra-generate-001", 42), 1.0) == 30000
+
+
+def test_transcription_seconds_from_every_answer_format():
+    from oneapi.billing.quota import transcription_seconds
+    assert transcription_seconds({"text": "hi", "duration": 6.5}) == 6.5  # verbose_json
+    assert transcription_seconds({"text": "hi", "usage": {"type": "duration", "seconds": 7}}) == 7.0  # json
+    assert transcription_seconds({"text": "hi"}) == 0.0
+    srt = "1\n00:00:00,000 --> 00:00:04,500\nhello\n\n2\n00:00:04,500 --> 00:01:02,250\nworld\n\n"
+    assert transcription_seconds(srt) == 62.25
+    assert transcription_seconds("WEBVTT\n\n01:00:00.000 --> 01:00:03.000\nhi\n") == 3603.0
+    assert transcription_seconds("WEBVTT\n\n00:02.000 --> 00:05.500\nshort cue stamps\n") == 5.5
+    assert transcription_seconds("just the text\n") == 0.0
+
+
+def test_transcription_charge_by_duration_or_by_tokens():
+    from oneapi.billing.quota import transcription_charge
+    whisper = resolve_pricing("whisper-1", 1)
+    assert transcription_charge({"text": "x", "usage": {"type": "duration", "seconds": 60}}, whisper, 1.0) == 3000
+    assert transcription_charge("1\n00:00:00,000 --> 00:00:06,000\nx\n", whisper, 0.5) == 150
+    assert transcription_charge("plain text, no duration", whisper, 1.0) == 0
+    gpt4o = resolve_pricing("gpt-4o-transcribe", 1)
+    usage = {"type": "tokens", "input_tokens": 70, "output_tokens": 12, "total_tokens": 82,
+             "input_token_details": {"audio_tokens": 60, "text_tokens": 10}}
+    # 60 audio tokens at $6 / 1M (ratio 3) + 10 text tokens at $2.5 / 1M + 12 output tokens at $10 / 1M
+    assert transcription_charge({"text": "x", "usage": usage}, gpt4o, 1.0) == 180 + 73
+    assert transcription_charge({"text": "x", "duration": 60}, gpt4o, 1.0) == 3000  # no token usage: per second
