@@ -15,7 +15,8 @@ Reasoning on Converse follows the family of the model id: Claude takes ``additio
 (budget >= 1024 and below maxTokens, no temperature but 1, no forced tool) and checks the signature of
 ``reasoningText`` blocks sent back (scenario ``redacted`` answers a ``redactedContent`` block instead); gpt-oss
 takes ``reasoning_effort`` (low/medium/high) and always reasons; Nova 2 takes ``reasoningConfig``; DeepSeek R1
-always reasons and takes no switch; every other model refuses these fields. Reasoning comes first in the answer
+always reasons and takes no switch; every other model refuses these fields. ``top_k`` is taken by Claude and
+Mistral, by Nova as ``inferenceConfig.topK``, by no other family. Reasoning comes first in the answer
 (``reasoningContent``; in a stream, ``contentBlockDelta`` text deltas then the signature).
 
 Images (InvokeModel): Titan Image Generator v2 and Nova Canvas take ``taskType: TEXT_IMAGE`` with
@@ -54,7 +55,6 @@ BETAS = {"computer-use-2024-10-22", "computer-use-2025-01-24", "token-efficient-
          "context-1m-2025-08-07", "context-management-2025-06-27", "effort-2025-11-24", "tool-search-tool-2025-10-19",
          "tool-examples-2025-10-29"}
 REDACTED = base64.b64encode(b"emu-redacted-thinking").decode()
-REASONING_FIELDS = ("thinking", "reasoning_effort", "reasoningConfig")
 TITAN_SIZES = {(1024, 1024), (768, 768), (512, 512), (768, 1152), (384, 576), (1152, 768), (576, 384), (768, 1280),
                (384, 640), (1280, 768), (640, 384), (896, 1152), (448, 576), (1152, 896), (576, 448), (768, 1408),
                (384, 704), (1408, 768), (704, 384), (640, 1408), (320, 704), (1408, 640), (704, 320), (1152, 640),
@@ -380,7 +380,7 @@ def family(model_id):
     name = model_id.lower()
     if "anthropic." in name or "claude" in name:
         return "claude"
-    return next((known for known in ("gpt-oss", "nova-2", "deepseek") if known in name), None)
+    return next((known for known in ("gpt-oss", "nova-2", "nova", "deepseek", "mistral") if known in name), None)
 
 
 def _check_reasoning_block(reasoning, model_id, index):
@@ -397,16 +397,15 @@ def _check_reasoning_block(reasoning, model_id, index):
 
 
 def wants_reasoning(body, model_id):
-    """Whether the model reasons for this request; the family's reasoning fields are checked as Bedrock does."""
+    """Whether the model reasons for this request; ``additionalModelRequestFields`` is checked for the model's
+    family as Bedrock does (its reasoning switch, top-k, nothing else)."""
     fields = body.get("additionalModelRequestFields") or {}
     kind = family(model_id)
-    asked = [name for name in REASONING_FIELDS if name in fields]
     if kind == "claude":
-        thinking = fields.get("thinking") or {}
-        if set(fields) - {"thinking", "top_k", "anthropic_beta"} or set(asked) - {"thinking"}:
-            raise AwsError(400, "ValidationException", "The model returned the following errors: "
-                           f"{sorted(set(fields) - {'thinking', 'top_k', 'anthropic_beta'})[0]}: Extra inputs are "
-                           "not permitted")
+        thinking, extra = fields.get("thinking") or {}, sorted(set(fields) - {"thinking", "top_k", "anthropic_beta"})
+        if extra:
+            raise AwsError(400, "ValidationException", f"The model returned the following errors: {extra[0]}: "
+                           "Extra inputs are not permitted")
         if thinking.get("type") != "enabled":
             return False
         budget, limit = thinking.get("budget_tokens"), (body.get("inferenceConfig") or {}).get("maxTokens")
@@ -428,18 +427,19 @@ def wants_reasoning(body, model_id):
                            f"deserialize the JSON body into the target type: {(unknown or ['reasoning_effort'])[0]}: "
                            "unknown field or variant")
         return True
-    if kind == "nova-2" and asked == ["reasoningConfig"]:
-        config = fields["reasoningConfig"]
-        if config.get("type") == "disabled":
-            return False
-        if config.get("type") != "enabled" or config.get("maxReasoningEffort") not in ("low", "medium", "high"):
-            raise AwsError(400, "ValidationException", "reasoningConfig: type enabled needs maxReasoningEffort low, "
-                           "medium or high")
-        return True
-    if asked:
+    allowed = {"mistral": {"top_k"}, "nova": {"inferenceConfig"},
+               "nova-2": {"inferenceConfig", "reasoningConfig"}}.get(kind, set())
+    extra = sorted(set(fields) - allowed) or sorted(set(fields.get("inferenceConfig") or {}) - {"topK"})
+    if extra:
         raise AwsError(400, "ValidationException", "The model returned the following errors: Malformed input "
-                       f"request: extraneous key [{asked[0]}] is not permitted")
-    return kind == "deepseek"
+                       f"request: extraneous key [{extra[0]}] is not permitted")
+    config = fields.get("reasoningConfig")
+    if config is None or config.get("type") == "disabled":
+        return kind == "deepseek"
+    if config.get("type") != "enabled" or config.get("maxReasoningEffort") not in ("low", "medium", "high"):
+        raise AwsError(400, "ValidationException", "reasoningConfig: type enabled needs maxReasoningEffort low, "
+                       "medium or high")
+    return True
 
 
 def _reasoning_block(ctx, reasoning, model_id):

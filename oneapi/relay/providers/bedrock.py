@@ -239,7 +239,7 @@ def prepare_body(channel, body: dict, model: str, stream: bool) -> bytes:
         _anthropic_betas(body)
     else:
         resolved = model_id(channel, model, credentials(channel).region)
-        bedrock_converse.apply_reasoning(body, bedrock_converse.family(resolved) or bedrock_converse.family(model))
+        bedrock_converse.fit_family(body, bedrock_converse.family(resolved) or bedrock_converse.family(model))
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 

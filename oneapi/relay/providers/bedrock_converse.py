@@ -9,9 +9,10 @@ Reasoning: Converse has no field of its own for it; each family takes its switch
 ``additionalModelRequestFields`` (Claude ``thinking``, gpt-oss ``reasoning_effort``, Nova 2 ``reasoningConfig``;
 DeepSeek R1 always reasons and takes none). The family of an alias or an ARN is only known once the adaptor has
 resolved the model id, so ``encode_request`` leaves the client's wish under ``REASONING_KEY`` and
-``bedrock.prepare_body`` shapes it with ``apply_reasoning``. Answers carry ``reasoningContent`` blocks
-(``reasoningText`` text+signature, or ``redactedContent``), read as the IR's Thinking parts; signed and redacted
-ones go back in later turns (unsigned reasoning is not sent back).
+``bedrock.prepare_body`` shapes it with ``fit_family`` (which also puts ``top_k`` where the family takes it:
+Claude and Mistral ``top_k``, Nova ``inferenceConfig.topK``, others none). Answers carry ``reasoningContent``
+blocks (``reasoningText`` text+signature, or ``redactedContent``), read as the IR's Thinking parts; signed and
+redacted ones go back in later turns (unsigned reasoning is not sent back).
 """
 from __future__ import annotations
 
@@ -126,41 +127,52 @@ def encode_request(req: ir.Request) -> dict:
 
 
 def family(model_id: str) -> str | None:
-    """The reasoning family of a Bedrock model id (or a client name for one), if it has a reasoning switch."""
+    """The family of a Bedrock model id (or a client name for one) where its extra fields differ."""
     name = (model_id or "").lower()
     if "claude" in name or "anthropic." in name:
         return "claude"
-    for known in ("gpt-oss", "nova-2", "deepseek"):
-        if known in name:
-            return known
-    return None
+    return next((known for known in ("gpt-oss", "nova-2", "nova", "deepseek", "mistral") if known in name), None)
 
 
-def apply_reasoning(body: dict, model_family: str | None) -> None:
-    """Turn the ``REASONING_KEY`` wish of an encoded body into the family's ``additionalModelRequestFields``
-    (dropped for models without a switch)."""
-    wanted = body.pop(REASONING_KEY, None)
-    if not wanted or model_family not in ("claude", "gpt-oss", "nova-2"):
-        return
+def fit_family(body: dict, model_family: str | None) -> None:
+    """Shape an encoded body's model-specific fields for the family: ``top_k`` where the model takes one (Nova
+    under ``inferenceConfig.topK``), and the ``REASONING_KEY`` wish as the family's reasoning switch."""
     fields = dict(body.get("additionalModelRequestFields") or {})
+    top_k = fields.pop("top_k", None)
+    reasoning = _reasoning_fields(body, body.pop(REASONING_KEY, None), model_family)
+    if top_k is None or "thinking" in reasoning:  # Claude thinks with the default sampling only
+        pass
+    elif model_family in ("claude", "mistral"):
+        fields["top_k"] = top_k
+    elif model_family in ("nova", "nova-2"):
+        fields["inferenceConfig"] = {"topK": top_k}
+    fields.update(reasoning)
+    if fields:
+        body["additionalModelRequestFields"] = fields
+    else:
+        body.pop("additionalModelRequestFields", None)
+
+
+def _reasoning_fields(body: dict, wanted: dict | None, model_family: str | None) -> dict:
+    if not wanted:
+        return {}
     effort = _THREE_EFFORTS.get(wanted["effort"], "medium")
     if model_family == "gpt-oss":
-        fields["reasoning_effort"] = effort
-    elif model_family == "nova-2":
-        fields["reasoningConfig"] = {"type": "enabled", "maxReasoningEffort": effort}
-    else:
-        choice = (body.get("toolConfig") or {}).get("toolChoice") or {}
-        if "tool" in choice or "any" in choice:  # Claude refuses thinking beside a forced call: the call wins
-            return
-        budget = max(1024, wanted.get("budget_tokens") or 1024)
-        inference = body.setdefault("inferenceConfig", {})
-        if (inference.get("maxTokens") or 0) <= budget:  # Claude wants max tokens above the budget
-            inference["maxTokens"] = budget + (inference.get("maxTokens") or DEFAULT_MAX_TOKENS)
-        for name in ("temperature", "topP"):  # thinking runs with the default sampling only
-            inference.pop(name, None)
-        fields.pop("top_k", None)
-        fields["thinking"] = {"type": "enabled", "budget_tokens": budget}
-    body["additionalModelRequestFields"] = fields
+        return {"reasoning_effort": effort}
+    if model_family == "nova-2":
+        return {"reasoningConfig": {"type": "enabled", "maxReasoningEffort": effort}}
+    if model_family != "claude":
+        return {}  # DeepSeek R1 always reasons; the others cannot
+    choice = (body.get("toolConfig") or {}).get("toolChoice") or {}
+    if "tool" in choice or "any" in choice:  # Claude refuses thinking beside a forced call: the call wins
+        return {}
+    budget = max(1024, wanted.get("budget_tokens") or 1024)
+    inference = body.setdefault("inferenceConfig", {})
+    if (inference.get("maxTokens") or 0) <= budget:  # Claude wants max tokens above the budget
+        inference["maxTokens"] = budget + (inference.get("maxTokens") or DEFAULT_MAX_TOKENS)
+    for name in ("temperature", "topP"):  # thinking runs with the default sampling only
+        inference.pop(name, None)
+    return {"thinking": {"type": "enabled", "budget_tokens": budget}}
 
 
 def _decode_block(block: dict):

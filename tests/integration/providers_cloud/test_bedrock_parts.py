@@ -196,7 +196,7 @@ def _converse_body(reasoning, model, **req) -> dict:
     """A Converse body as the adaptor sends it: encoded by the codec, then shaped for the model's family."""
     body = bedrock_converse.encode_request(ir.Request(model=model, reasoning=reasoning, messages=[
         ir.Message("user", [ir.Text("q")])], **req))
-    bedrock_converse.apply_reasoning(body, bedrock_converse.family(model))
+    bedrock_converse.fit_family(body, bedrock_converse.family(model))
     return body
 
 
@@ -298,3 +298,22 @@ def test_emulator_refuses_reasoning_fields_the_family_does_not_take(model_id, fi
     from tests.emulator import bedrock as emu_bedrock
     with pytest.raises(emu_bedrock.AwsError):
         emu_bedrock.wants_reasoning({"additionalModelRequestFields": fields}, model_id)
+
+
+@pytest.mark.parametrize(("model", "expected"), [
+    ("anthropic.claude-3-haiku-20240307-v1:0", {"top_k": 7}), ("mistral.mistral-large-2402-v1:0", {"top_k": 7}),
+    ("us.amazon.nova-pro-v1:0", {"inferenceConfig": {"topK": 7}}), ("meta.llama3-70b-instruct-v1:0", None),
+    ("openai.gpt-oss-20b-1:0", None)])
+def test_top_k_goes_where_the_family_takes_it(model, expected):
+    assert _converse_body(None, model, top_k=7).get("additionalModelRequestFields") == expected
+
+
+@pytest.mark.parametrize(("model_id", "fields"), [
+    ("meta.llama3-70b-instruct-v1:0", {"top_k": 5}), ("us.amazon.nova-pro-v1:0", {"top_k": 5}),
+    ("us.amazon.nova-pro-v1:0", {"inferenceConfig": {"topP": 1}})])
+def test_emulator_refuses_top_k_where_bedrock_does(model_id, fields):
+    from tests.emulator import bedrock as emu_bedrock
+    with pytest.raises(emu_bedrock.AwsError):
+        emu_bedrock.wants_reasoning({"additionalModelRequestFields": fields}, model_id)
+    assert emu_bedrock.wants_reasoning({"additionalModelRequestFields": {"inferenceConfig": {"topK": 5}}},
+                                       "us.amazon.nova-pro-v1:0") is False
