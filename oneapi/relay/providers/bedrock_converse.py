@@ -140,12 +140,11 @@ def fit_family(body: dict, model_family: str | None) -> None:
     fields = dict(body.get("additionalModelRequestFields") or {})
     top_k = fields.pop("top_k", None)
     reasoning = _reasoning_fields(body, body.pop(REASONING_KEY, None), model_family)
-    if top_k is None or "thinking" in reasoning:  # Claude thinks with the default sampling only
-        pass
-    elif model_family in ("claude", "mistral"):
-        fields["top_k"] = top_k
-    elif model_family in ("nova", "nova-2"):
-        fields["inferenceConfig"] = {"topK": top_k}
+    if top_k is not None and "thinking" not in reasoning:  # Claude thinks with the default sampling only
+        if model_family in ("claude", "mistral"):
+            fields["top_k"] = top_k
+        elif model_family in ("nova", "nova-2"):
+            fields["inferenceConfig"] = {"topK": top_k}
     fields.update(reasoning)
     if fields:
         body["additionalModelRequestFields"] = fields
