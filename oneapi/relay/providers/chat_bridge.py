@@ -96,19 +96,15 @@ def usage(prompt: int, completion_tokens: int) -> dict:
             "total_tokens": prompt + completion_tokens}
 
 
-def refuse(chat_body: dict, *, tools: str | None = None, response_format: str | None = None,
-           images: str | None = None) -> None:
+def refuse(chat_body: dict, *, tools: str, response_format: str) -> None:
     """A clear 400 (in the client's format, by the relay) for what the provider cannot do, instead of dropping
     it silently: each argument is the reason to give when the Chat body asks for that feature. Tools on
     ``tool_choice: "none"`` ask for nothing and pass."""
     wanted = [("tools", tools, bool(chat_body.get("tools")) and chat_body.get("tool_choice") != "none"),
               ("response_format", response_format,
-               (chat_body.get("response_format") or {}).get("type") in ("json_object", "json_schema")),
-              ("messages", images, any(isinstance(p, dict) and p.get("type") == "image_url"
-                                       for m in chat_body.get("messages") or []
-                                       if isinstance(m.get("content"), list) for p in m["content"]))]
+               (chat_body.get("response_format") or {}).get("type") in ("json_object", "json_schema"))]
     for param, reason, asked in wanted:
-        if reason and asked:
+        if asked:
             raise RelayError(400, reason, "invalid_request_error", "unsupported_parameter", param)
 
 

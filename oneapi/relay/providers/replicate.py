@@ -39,7 +39,9 @@ _TAIL = re.compile(r"(/v1)?(/models)?/*$")
 NO_TOOLS = "Replicate language models take no tools: a prediction is a prompt and its text, without function calls"
 NO_SCHEMA = ("Replicate language models cannot be held to a JSON response_format: a prediction returns free "
              "text, so structured output cannot be guaranteed")
-NO_IMAGES = "Replicate language models served by this gateway take text prompts only; images cannot be sent"
+NO_IMAGES = ("{model} has no image input known to this gateway: Replicate models name theirs differently, so the "
+             "channel config must name it (image_inputs)")
+
 
 def _prompt(chat_body: dict) -> tuple[str, str]:
     """(system prompt, prompt): one user turn as it is; a longer conversation as labelled turns."""
@@ -59,7 +61,9 @@ def _prompt(chat_body: dict) -> tuple[str, str]:
 
 
 def chat_to_prediction(body: dict) -> dict:
-    bridge.refuse(body, tools=NO_TOOLS, response_format=NO_SCHEMA, images=NO_IMAGES)
+    """The prediction for a Chat body; its images (URLs or data URLs) wait under ``images`` for ``prepare_body``,
+    which knows the channel and so the model's image input."""
+    bridge.refuse(body, tools=NO_TOOLS, response_format=NO_SCHEMA)
     system, prompt = _prompt(body)
     inp: dict = {"prompt": prompt}
     if system:
@@ -74,7 +78,30 @@ def chat_to_prediction(body: dict) -> dict:
     stop = body.get("stop")
     if stop:
         inp["stop_sequences"] = ",".join([stop] if isinstance(stop, str) else stop)
-    return {"input": inp, "stream": bool(body.get("stream"))}
+    out = {"input": inp, "stream": bool(body.get("stream"))}
+    images = [(p.get("image_url") or {}).get("url", "") for m in body.get("messages") or []
+              if m.get("role") == "user" and isinstance(m.get("content"), list)
+              for p in m["content"] if isinstance(p, dict) and p.get("type") == "image_url"]
+    if images:
+        out["images"] = images
+    return out
+
+
+def image_input(channel, model: str, images: list[str]) -> dict:
+    """The prediction input carrying ``images``, under the field the channel config's ``image_inputs`` names for
+    the model: ``{"openai/gpt-4o-mini": ["image_input"]}`` (a list field: every image) or
+    ``{"yorickvp/llava-13b": "image"}`` (one image). No field named: a 400, never the images dropped."""
+    from oneapi.relay.providers import channel_config
+    field = (channel_config(channel).get("image_inputs") or {}).get(model)
+    if isinstance(field, list) and field and isinstance(field[0], str):
+        return {field[0]: images}
+    if isinstance(field, str) and field:
+        if len(images) > 1:
+            raise RelayError(400, f"{model} takes one image (input {field}); {len(images)} were sent",
+                             "invalid_request_error", "unsupported_parameter", "messages")
+        return {field: images[0]}
+    raise RelayError(400, NO_IMAGES.format(model=model), "invalid_request_error", "unsupported_parameter",
+                     "messages")
 
 
 def _text(output) -> str:
@@ -227,6 +254,9 @@ _asked = threading.local()
 
 def prepare_body(channel, body: dict, model: str, stream: bool) -> bytes:
     if "input" in body:  # a chat body already encoded by the codec
+        images = body.pop("images", None)
+        if images:
+            body["input"].update(image_input(channel, model, images))
         return orjson.dumps(body)
     if _bfl(channel):
         from oneapi.relay.providers import bfl

@@ -2,8 +2,9 @@
 
 `POST /v1/models/{owner}/{name}/predictions` -> a prediction (201 `starting`). Language models (any name without
 flux/sdxl/diffusion/image) answer `echo: <prompt>` as a list of tokens with `metrics.input_token_count` and
-`output_token_count`; image models output image URLs after two polls of `urls.get`. With `Prefer: wait` a
-language model's prediction comes back finished. `urls.stream` sends `output` events (raw text), then `done`.
+`output_token_count` (images given as file inputs, HTTP or data URLs, are counted: `[images: N]`); image models
+output image URLs after two polls of `urls.get`. With `Prefer: wait` a language model's prediction comes back
+finished. `urls.stream` sends `output` events (raw text), then `done`.
 Scenario `jobfail`: the prediction ends `failed` with an error.
 """
 import re
@@ -18,6 +19,13 @@ from .common import require
 _PREDICTIONS = {}
 _LOCK = threading.Lock()
 _IMAGE_MODEL = re.compile(r"flux|sdxl|diffusion|image", re.I)
+
+
+def _images(inp):
+    """File inputs (an HTTP or data URL, or a list of them) of a language model: its images, whatever the
+    model calls the field (image, image_input, images...)."""
+    values = [v for value in inp.values() for v in (value if isinstance(value, list) else [value])]
+    return sum(1 for v in values if isinstance(v, str) and v.startswith(("http://", "https://", "data:")))
 
 
 def _public(pred):
@@ -58,7 +66,7 @@ def create(ctx, owner, name):
     else:
         prompt = Prompt(model=model, system=inp.get("system_prompt") or "", texts=[inp["prompt"]],
                         last_user_text=inp["prompt"].rsplit("User: ", 1)[-1].removesuffix("\nAssistant:"),
-                        max_tokens=inp.get("max_tokens"))
+                        max_tokens=inp.get("max_tokens"), images=_images(inp))
         reply = decide(prompt, ctx.new_id)
         ctx.note_reply(reply)
         pred["_image"] = False

@@ -1,6 +1,7 @@
 """The conversion matrix (every variant of ``oneapi.tools.matrix_judge``: Chat, Responses and Claude clients, stream
 or not, tools, structured output, vision...) on the native columns: Cohere (text, vision and reasoning models),
-a Replicate language model and a Coze bot, through a real gateway against the provider emulator.
+Replicate language models (text only, and one whose image input the channel names) and a Coze bot, through a
+real gateway against the provider emulator.
 
 Every cell must pass the strict judge, except the ones listed in ``EXCEPTIONS``: things the provider cannot do.
 Those must fail the way a user would expect, with a 400 in the client's own error format that says why, and never
@@ -19,12 +20,15 @@ from oneapi.tools.matrix_judge import VARIANTS
 from tests.support.gateway_world import ROOT_KEY
 
 COHERE, COHERE_VISION, COHERE_REASONING = "command-a-03-2025", "command-a-vision-07-2025", "command-a-reasoning-08-2025"
-REPLICATE, COZE = "meta/meta-llama-3-8b-instruct", "bot-7439630213807570979"
+REPLICATE, REPLICATE_VISION, COZE = "meta/meta-llama-3-8b-instruct", "openai/gpt-4o-mini", "bot-7439630213807570979"
 COLUMNS = {  # model -> how to make its channel
     COHERE: lambda world, model: world.create_channel(35, model, base_url=world.emu.url),
     COHERE_VISION: lambda world, model: world.create_channel(35, model, base_url=world.emu.url),
     COHERE_REASONING: lambda world, model: world.create_channel(35, model, base_url=world.emu.url),
     REPLICATE: lambda world, model: world.create_channel(46, model, key="r8_test", base_url=world.emu.url),
+    REPLICATE_VISION: lambda world, model: world.create_channel(  # the model's image input: a list of files
+        46, model, key="r8_test", base_url=world.emu.url,
+        config=json.dumps({"image_inputs": {model: ["image_input"]}})),
     COZE: lambda world, model: world.create_channel(34, model, key="pat_test", base_url=world.emu.url),
 }
 
@@ -39,19 +43,21 @@ _COZE_TOOLS = ("a Coze bot calls only the plugins and workflows configured for i
                "a bot's tools are configured on Coze; the v3 chat API takes no tool definitions")
 _COZE_SCHEMA = ("a JSON response_format cannot be imposed",
                 "a bot's reply format is configured on Coze; the v3 chat API has no response_format")
+_REPLICATE_TEXT_ONLY = {
+    "chat_tools": _REPLICATE_TOOLS, "chat_tools_history": _REPLICATE_TOOLS, "chat_structured": _REPLICATE_SCHEMA,
+    "response": _REPLICATE_TOOLS,  # the Copilot-style request offers tools (tool_choice auto)
+    "response_tools": _REPLICATE_TOOLS, "response_tools_history": _REPLICATE_TOOLS,
+    "response_structured": _REPLICATE_SCHEMA,
+    "claude_tools": _REPLICATE_TOOLS, "claude_tools_history": _REPLICATE_TOOLS,
+    "claude_structured": _REPLICATE_TOOLS,  # Claude clients ask for structure with a forced tool
+}
 EXCEPTIONS = {
     COHERE: {"response_vision": _COHERE_TEXT_ONLY},
     COHERE_REASONING: {"response_vision": _COHERE_TEXT_ONLY},
-    REPLICATE: {
-        "chat_tools": _REPLICATE_TOOLS, "chat_tools_history": _REPLICATE_TOOLS, "chat_structured": _REPLICATE_SCHEMA,
-        "response": _REPLICATE_TOOLS,  # the Copilot-style request offers tools (tool_choice auto)
-        "response_vision": ("take text prompts only",
-                            "Replicate language models' image inputs differ per model; none is mapped"),
-        "response_tools": _REPLICATE_TOOLS, "response_tools_history": _REPLICATE_TOOLS,
-        "response_structured": _REPLICATE_SCHEMA,
-        "claude_tools": _REPLICATE_TOOLS, "claude_tools_history": _REPLICATE_TOOLS,
-        "claude_structured": _REPLICATE_TOOLS,  # Claude clients ask for structure with a forced tool
-    },
+    REPLICATE: {**_REPLICATE_TEXT_ONLY, "response_vision": (
+        "has no image input known to this gateway",
+        "a text model: its channel names no image input (Replicate models each call theirs differently)")},
+    REPLICATE_VISION: _REPLICATE_TEXT_ONLY,
     COZE: {
         "chat_tools": _COZE_TOOLS, "chat_tools_history": _COZE_TOOLS, "chat_structured": _COZE_SCHEMA,
         "response": _COZE_TOOLS, "response_tools": _COZE_TOOLS, "response_tools_history": _COZE_TOOLS,
@@ -164,6 +170,27 @@ def test_coze_data_url_image_is_uploaded_and_sent_by_file_id(world):
     assert json.loads(sent["content"]) == [{"type": "text", "text": "what is this"},
                                            {"type": "image", "file_id": upload["reply"]["file_id"]},
                                            {"type": "image", "file_url": "https://images.example.com/cat.png"}]
+
+
+def test_replicate_image_goes_to_the_input_the_channel_names(world):
+    from oneapi.tools.matrix_bodies import vision_data_url
+    model = "yorickvp/llava-13b"
+    cid = world.create_channel(46, model, key="r8_test", base_url=world.emu.url,
+                               config=json.dumps({"image_inputs": {model: "image"}}))
+    picture = {"type": "image_url", "image_url": {"url": vision_data_url()}}
+    world.emu.clear()
+    resp = world.post(cid, "/v1/chat/completions", {"model": model, "messages": [
+        {"role": "user", "content": [{"type": "text", "text": "what is this"}, picture]}]})
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["choices"][0]["message"]["content"] == "echo: what is this [images: 1]"
+    created = world.emu.last_request(f"/v1/models/{model}/predictions")["json"]
+    assert created["input"]["image"] == vision_data_url() and "images" not in created
+    two = world.post(cid, "/v1/messages", {"model": model, "max_tokens": 50, "messages": [
+        {"role": "user", "content": [{"type": "text", "text": "compare"},
+                                     {"type": "image", "source": {"type": "url", "url": "https://x/a.png"}},
+                                     {"type": "image", "source": {"type": "url", "url": "https://x/b.png"}}]}]})
+    assert two.status_code == 400 and two.json()["type"] == "error"
+    assert "takes one image (input image); 2 were sent" in two.json()["error"]["message"]
 
 
 def test_refused_feature_sends_nothing_upstream_and_costs_nothing(world):

@@ -140,13 +140,27 @@ def test_replicate_images_and_outputs():
 def test_replicate_refuses_what_a_prediction_cannot_carry():
     base = {"model": "meta/llama", "messages": [{"role": "user", "content": "hi"}]}
     tool = [{"type": "function", "function": {"name": "f", "parameters": {}}}]
-    for extra, param in (({"tools": tool}, "tools"), ({"response_format": {"type": "json_object"}}, "response_format"),
-                         ({"messages": [{"role": "user", "content": [
-                             {"type": "image_url", "image_url": {"url": "https://x/a.png"}}]}]}, "messages")):
+    for extra, param in (({"tools": tool}, "tools"), ({"response_format": {"type": "json_object"}}, "response_format")):
         with pytest.raises(chat_bridge.RelayError) as refused:
             replicate.chat_to_prediction({**base, **extra})
         assert (refused.value.status, refused.value.param) == (400, param)
     assert replicate.chat_to_prediction({**base, "tools": tool, "tool_choice": "none"})["input"]["prompt"] == "hi"
+
+
+def test_replicate_images_go_to_the_input_the_channel_config_names():
+    body = replicate.chat_to_prediction({"messages": [{"role": "user", "content": [
+        {"type": "text", "text": "see"}, {"type": "image_url", "image_url": {"url": "data:image/png;base64,QQ=="}}]}]})
+    assert body["images"] == ["data:image/png;base64,QQ=="] and body["input"]["prompt"] == "see"
+    listed = channel(46, config=json.dumps({"image_inputs": {"m": ["image_input"]}}))
+    sent = json.loads(replicate.prepare_body(listed, body, "m", False))
+    assert sent == {"input": {"prompt": "see", "image_input": ["data:image/png;base64,QQ=="]}, "stream": False}
+    with pytest.raises(chat_bridge.RelayError) as unnamed:
+        replicate.image_input(channel(46), "m", ["https://x/a.png"])
+    assert unnamed.value.status == 400 and "channel config must name it (image_inputs)" in unnamed.value.message
+    single = channel(46, config=json.dumps({"image_inputs": {"m": "image"}}))
+    assert replicate.image_input(single, "m", ["https://x/a.png"]) == {"image": "https://x/a.png"}
+    with pytest.raises(chat_bridge.RelayError):
+        replicate.image_input(single, "m", ["https://x/a.png", "https://x/b.png"])
 
 
 class _Raw:
