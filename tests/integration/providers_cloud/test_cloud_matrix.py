@@ -3,14 +3,10 @@ stream or not, tools, structured output, vision...) on the cloud columns: Bedroc
 Converse (Amazon Nova), Vertex Gemini and Claude on Vertex. Every cell must pass the strict judge."""
 from __future__ import annotations
 
-import time
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 
-from oneapi.tools.matrix import Runner
 from oneapi.tools.matrix_judge import VARIANTS
-from tests.integration.providers_cloud.conftest import ROOT_KEY
+from tests.support.matrix_columns import run_columns
 
 COLUMNS = {  # model -> how to make its channel
     "claude-haiku-4-5-20251001": lambda world, model: world.bedrock_channel(model),
@@ -22,19 +18,7 @@ COLUMNS = {  # model -> how to make its channel
 
 @pytest.fixture(scope="module")
 def cells(world):
-    channels = {model: make(world, model) for model, make in COLUMNS.items()}
-    results = {}
-
-    def one_column(model):
-        runner = Runner(world.url, f"sk-{ROOT_KEY}-{channels[model]}", timeout=30, no_vision=())
-        for variant in VARIANTS:
-            results[(model, variant.key)] = runner.run_cell(model, variant)
-
-    started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=len(COLUMNS)) as pool:
-        list(pool.map(one_column, COLUMNS))
-    assert time.monotonic() - started < 60, "the cloud matrix took too long"
-    return results
+    return run_columns(world.url, {model: make(world, model) for model, make in COLUMNS.items()}, limit=60)
 
 
 @pytest.mark.parametrize("model", list(COLUMNS))

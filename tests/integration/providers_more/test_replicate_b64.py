@@ -9,19 +9,11 @@ import pytest
 
 from oneapi.relay import user_content
 from tests.emulator.media import png
-from tests.integration.relay.conftest import ROOT_KEY, sqlite_fixture_gateway
-from tests.integration.relay.stub_upstream import StubUpstream
+from tests.integration.relay.conftest import ROOT_KEY, sqlite_fixture_gateway, stub  # noqa: F401 - a fixture
 from tests.support.gateway_world import ROOT_ACCESS_TOKEN
 from tests.unit.relay.test_user_content import LOCAL
 
 MODEL = "black-forest-labs/flux-schnell"
-
-
-@pytest.fixture(scope="module")
-def stub():
-    upstream = StubUpstream()
-    yield upstream
-    upstream.stop()
 
 
 @pytest.fixture
