@@ -8,6 +8,9 @@ prediction has succeeded, failed or been canceled. Chat answers become Chat comp
 (``url``; ``b64_json`` when Replicate returned the file inline as a data URI, or when the client asked for
 ``response_format: "b64_json"``: the gateway then fetches each output under ``user_content``'s address rules).
 
+A model named with its version (``owner/name:version_id``, community models) is run with
+``POST {base}/v1/predictions`` and ``"version"`` in the body.
+
 The channel's default base URL in the original is ``https://api.replicate.com/v1/models/``; any of
 ``/v1/models``, ``/v1`` at its end is ignored. A channel of this type pointed at Black Forest Labs (a ``bfl.ai`` /
 ``bfl.ml`` base URL, or config ``"api_format": "bfl"``) speaks BFL's own job API instead (``bfl.py``).
@@ -244,6 +247,8 @@ def target(channel, path: str, model: str, stream: bool):
     if not stream:
         headers["Prefer"] = "wait"
     marker = "images" if images else ("stream" if stream else "chat")
+    if ":" in model:  # a community model's version (owner/name:version_id): named in the body, not the path
+        return Target(f"{base_of(channel)}/v1/predictions#{marker}", headers, "native")
     return Target(f"{base_of(channel)}/v1/models/{model}/predictions#{marker}", headers, "native")
 
 
@@ -254,15 +259,19 @@ _asked = threading.local()
 
 def prepare_body(channel, body: dict, model: str, stream: bool) -> bytes:
     if "input" in body:  # a chat body already encoded by the codec
-        images = body.pop("images", None)
+        prediction = body
+        images = prediction.pop("images", None)
         if images:
-            body["input"].update(image_input(channel, model, images))
-        return orjson.dumps(body)
-    if _bfl(channel):
+            prediction["input"].update(image_input(channel, model, images))
+    elif _bfl(channel):
         from oneapi.relay.providers import bfl
         return bfl.prepare_body(body, model)
-    _asked.inline = body.get("response_format") == "b64_json"
-    return orjson.dumps(images_to_prediction(body))
+    else:
+        _asked.inline = body.get("response_format") == "b64_json"
+        prediction = images_to_prediction(body)
+    if ":" in model:
+        prediction["version"] = model
+    return orjson.dumps(prediction)
 
 
 def reframe(resp):

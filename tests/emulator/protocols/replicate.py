@@ -1,6 +1,7 @@
 """Replicate's prediction API: create, poll, and the SSE stream URL, as api.replicate.com answers.
 
-`POST /v1/models/{owner}/{name}/predictions` -> a prediction (201 `starting`). Language models (any name without
+`POST /v1/models/{owner}/{name}/predictions` (or `POST /v1/predictions` with `version`, e.g.
+`owner/name:version_id`) -> a prediction (201 `starting`). Language models (any name without
 flux/sdxl/diffusion/image) answer `echo: <prompt>` as a list of tokens with `metrics.input_token_count` and
 `output_token_count` (images given as file inputs, HTTP or data URLs, are counted: `[images: N]`); image models
 output image URLs after two polls of `urls.get`. With `Prefer: wait` a language model's prediction comes back
@@ -44,13 +45,24 @@ def _finish(pred):
                            "predict_time": 0.01}
 
 
-@route("POST", r"/v1/models/(?P<owner>[\w.-]+)/(?P<name>[\w.:-]+)/predictions", "openai")
+@route("POST", r"/v1/models/(?P<owner>[\w.-]+)/(?P<name>[\w.-]+)/predictions", "openai")
 def create(ctx, owner, name):
+    return _create(ctx, f"{owner}/{name}")
+
+
+@route("POST", r"/v1/predictions", "openai")
+def create_version(ctx):
+    version = ctx.json.get("version")
+    require(isinstance(version, str) and re.fullmatch(r"[\w.-]+/[\w.-]+(:\w+)?|\w{64}", version),
+            "version must be owner/name, owner/name:version_id or a version id", "version")
+    return _create(ctx, version.split(":")[0])
+
+
+def _create(ctx, model):
     body = ctx.json
     inp = body.get("input")
     require(isinstance(inp, dict), "input is required", "input")
     require(isinstance(inp.get("prompt"), str) and inp["prompt"], "input.prompt is required", "input.prompt")
-    model = f"{owner}/{name}"
     pred_id = ctx.new_id("rep", "").replace("_", "")
     base = ctx.base_url + (f"/s/{ctx.scenario.spec}" if ctx.scenario.spec else "")
     pred = {"id": pred_id, "model": model, "version": "emu-version", "input": inp, "logs": "", "output": None,

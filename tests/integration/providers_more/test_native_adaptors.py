@@ -145,6 +145,18 @@ def test_replicate_chat_streams_from_the_stream_url(world, replicate):
     assert (prompt, completion) == (reply["input_tokens"], reply["output_tokens"])  # the stream is billed too
 
 
+def test_replicate_community_model_version_is_run_by_version(world):
+    model = "yorickvp/llava-13b:80537f9eead1a5bfa72d5ac6ea6414379be41d4d4f6679fd776e9535d1eb58bb"
+    cid = world.create_channel(46, model, key="r8_test", base_url=world.emu.url)
+    world.emu.clear()
+    resp = world.post(cid, "/v1/chat/completions", {"model": model,
+                                                    "messages": [{"role": "user", "content": "hello llava"}]})
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["choices"][0]["message"]["content"] == "echo: hello llava"
+    created = world.emu.requests()[0]
+    assert created["api_path"] == "/v1/predictions" and created["json"]["version"] == model
+
+
 def test_replicate_image_is_polled_and_billed_per_image(world, replicate):
     world.emu.clear()
     resp = world.post(replicate, "/v1/images/generations", {"model": "black-forest-labs/flux-schnell",

@@ -119,6 +119,14 @@ def test_replicate_base_url_forms(base):
     assert "Prefer" not in replicate.target(channel(46), "/v1/chat/completions", "meta/llama", True).headers
 
 
+def test_replicate_versioned_model_runs_at_predictions_with_its_version():
+    model = "yorickvp/llava-13b:80537f9eead1a5bfa72d5ac6ea6414379be41d4d4f6679fd776e9535d1eb58bb"
+    assert replicate.target(channel(46), "/v1/chat/completions", model, False).url == \
+        "https://api.replicate.com/v1/predictions#chat"
+    sent = json.loads(replicate.prepare_body(channel(46), {"prompt": "fox"}, model, False))
+    assert sent == {"input": {"prompt": "fox"}, "version": model}
+
+
 def test_replicate_prompt_from_a_conversation():
     body = {"messages": [{"role": "system", "content": "S"}, {"role": "user", "content": "a"},
                          {"role": "assistant", "content": "b"}, {"role": "user", "content": "c"}],
