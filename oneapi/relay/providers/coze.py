@@ -5,7 +5,8 @@ The model name is the bot: ``bot-<bot_id>`` (as the original) or the bare id; th
 identifies the conversation's user (default ``"oneapi"``). ``POST {base}/v3/chat`` with ``additional_messages``
 (user/assistant text; system text goes in front of the first user message, since a bot keeps its own prompt).
 
-Streams are Coze's events (``conversation.message.delta`` with ``type: "answer"`` carries text,
+Streams are Coze's events (``conversation.message.delta`` with ``type: "answer"`` carries text, or a reasoning
+model's ``reasoning_content``,
 ``conversation.chat.completed`` carries ``usage``, ``conversation.chat.failed`` / ``error`` end it badly,
 ``done``). A non-streamed chat is created, then ``/v3/chat/retrieve`` is polled until it is completed and
 ``/v3/chat/message/list`` gives its answer. Coze reports most errors as HTTP 200 with ``code`` != 0; they become
@@ -79,9 +80,12 @@ def _usage(chat: dict) -> dict | None:
 def coze_to_chat(body: dict) -> dict:
     """``{"chat": retrieved chat, "messages": message list}`` (made by ``reframe``) -> a Chat completion."""
     chat = body.get("chat") or body.get("data") or {}
-    answer = "".join(m.get("content", "") for m in body.get("messages") or []
-                     if m.get("role") == "assistant" and m.get("type") == "answer")
-    return bridge.completion(chat.get("id", ""), "", {"content": answer}, "stop", _usage(chat))
+    answers = [m for m in body.get("messages") or [] if m.get("role") == "assistant" and m.get("type") == "answer"]
+    message = {"content": "".join(m.get("content", "") for m in answers)}
+    thought = "".join(m.get("reasoning_content") or "" for m in answers)
+    if thought:
+        message["reasoning_content"] = thought
+    return bridge.completion(chat.get("id", ""), "", message, "stop", _usage(chat))
 
 
 class StreamTranslator:
@@ -103,7 +107,10 @@ class StreamTranslator:
         if event == "conversation.chat.created":
             self.id = ev.get("id", "")
         elif event == "conversation.message.delta" and ev.get("type") == "answer":
-            out.append(bridge.chunk(self.id, "", {"content": ev.get("content", "")}))
+            delta = {"content": ev.get("content", "")}
+            if ev.get("reasoning_content"):  # a reasoning model's thoughts, before the answer's text
+                delta = {"reasoning_content": ev["reasoning_content"]}
+            out.append(bridge.chunk(self.id, "", delta))
         elif event == "conversation.chat.completed":
             out.append(bridge.chunk(self.id, "", {}, "stop"))
             used = _usage(ev)

@@ -3,7 +3,8 @@
 Like api.coze.com, errors are HTTP 200 with a non-zero `code` (4100 for a bad token), a chat is `in_progress`
 when created and `completed` on the second retrieve. Scenario `jobfail`: the chat ends `failed`. A user message
 may be an `object_string` (JSON list of text and image items with a `file_id` from `POST /v1/files/upload`, or a
-web `file_url`); images are counted like other protocols' (`echo: ... [images: N]`).
+web `file_url`); images are counted like other protocols' (`echo: ... [images: N]`). A bot whose id names
+"reason" thinks: `reasoning_content` deltas before the answer's, and on the listed answer message.
 """
 import json
 import threading
@@ -89,7 +90,8 @@ def create(ctx):
     usage = {"token_count": reply.input_tokens + reply.output_tokens, "output_count": reply.output_tokens,
              "input_count": reply.input_tokens}
     chat = {"id": chat_id, "conversation_id": conv_id, "bot_id": body["bot_id"], "created_at": now(),
-            "status": "in_progress", "_usage": usage, "_text": reply.text or "", "_polls": 0,
+            "status": "in_progress", "_usage": usage, "_text": reply.text or "", "_reasoning": reply.reasoning,
+            "_polls": 0,
             "_fail": ctx.scenario.has("jobfail")}
     with _LOCK:
         _CHATS[chat_id] = chat
@@ -99,6 +101,9 @@ def create(ctx):
     events = [sse({**_chat_view(chat), "status": "created"}, "conversation.chat.created"),
               sse(_chat_view(chat), "conversation.chat.in_progress")]
     msg_id = ctx.new_id("msg")
+    for piece in split_pieces(reply.reasoning or "", ctx.scenario.chunks):  # a reasoning model thinks first
+        events.append(sse({**base, "id": msg_id, "role": "assistant", "type": "answer", "content": "",
+                           "reasoning_content": piece, "content_type": "text"}, "conversation.message.delta"))
     for piece in split_pieces(reply.text or "", ctx.scenario.chunks):
         events.append(sse({**base, "id": msg_id, "role": "assistant", "type": "answer", "content": piece,
                            "content_type": "text"}, "conversation.message.delta"))
@@ -143,7 +148,8 @@ def message_list(ctx):
     base = {"conversation_id": chat["conversation_id"], "bot_id": chat["bot_id"], "chat_id": chat["id"],
             "content_type": "text", "role": "assistant"}
     return json_response({"code": 0, "msg": "", "data": [
-        {**base, "id": "m1", "type": "answer", "content": chat["_text"]},
+        {**base, "id": "m1", "type": "answer", "content": chat["_text"],
+         **({"reasoning_content": chat["_reasoning"]} if chat["_reasoning"] else {})},
         {**base, "id": "m2", "type": "verbose", "content": '{"msg_type":"generate_answer_finish"}'},
         {**base, "id": "m3", "type": "follow_up", "content": "Anything else?"}]})
 

@@ -216,6 +216,18 @@ def test_coze_stream(world, coze):
     assert chunks[-1]["usage"]["completion_tokens"] == 3
 
 
+def test_coze_reasoning_bot_thinking_is_reasoning_in_json_and_streams(world):
+    cid = world.create_channel(34, "bot-reasoner", key="pat_test", base_url=world.emu.url)
+    ask = {"model": "bot-reasoner", "messages": [{"role": "user", "content": "think first"}]}
+    resp = world.post(cid, "/v1/chat/completions", ask)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["choices"][0]["message"]["reasoning_content"] == "Thinking about: think first"
+    with world.post(cid, "/v1/chat/completions", {**ask, "stream": True}, stream=True) as streamed:
+        chunks = _chunks(streamed)
+    thought = "".join(c["choices"][0]["delta"].get("reasoning_content") or "" for c in chunks if c["choices"])
+    assert (thought, _text(chunks)) == ("Thinking about: think first", "echo: think first")
+
+
 def test_coze_bad_token_is_a_401_error(world):
     cid = world.create_channel(34, "bot-1", key="bad_token", base_url=world.emu.url)
     resp = world.post(cid, "/v1/chat/completions", {"model": "bot-1", "messages": [{"role": "user", "content": "x"}]})
