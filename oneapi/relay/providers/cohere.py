@@ -37,9 +37,10 @@ def _content(content):
             parts.append({"type": "text", "text": part.get("text", "")})
         elif part.get("type") == "image_url":
             image = part.get("image_url") or {}
-            parts.append({"type": "image_url", "image_url": {"url": image.get("url", ""),
-                                                             **({"detail": image["detail"]} if image.get("detail")
-                                                                else {})}})
+            url = {"url": image.get("url", "")}
+            if image.get("detail"):
+                url["detail"] = image["detail"]
+            parts.append({"type": "image_url", "image_url": url})
     if all(p["type"] == "text" for p in parts):
         return "".join(p["text"] for p in parts)
     return parts
