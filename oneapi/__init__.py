@@ -10,6 +10,7 @@ from flask import Flask, g, jsonify, request
 
 from oneapi import config as config_module
 from oneapi.config import Config
+from oneapi.cookie_session import CookieSessionInterface
 from oneapi.json_provider import JSONProvider
 
 __version__ = "0.1.0"
@@ -43,6 +44,7 @@ def create_app(cfg: Config | None = None, *, background_jobs: bool = True) -> Fl
         MAX_CONTENT_LENGTH=cfg.max_request_body_mb * 1024 * 1024,
         JSON_AS_ASCII=False,
     )
+    app.session_interface = CookieSessionInterface()
     app.json = JSONProvider(app)
     app.json.ensure_ascii = False
     app.json.sort_keys = False

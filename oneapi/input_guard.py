@@ -54,7 +54,8 @@ def _refuse():
 
 
 def _check():
-    if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+    if "\x00" in request.path or (request.query_string and any(
+            "\x00" in k or "\x00" in v for k, v in request.args.items(multi=True))):
         return _refuse()
     if request.path.startswith(_RELAY_PREFIXES):
         return None

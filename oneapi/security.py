@@ -50,8 +50,14 @@ def new_aff_code() -> str:
     return "".join(secrets.choice(_ALNUM) for _ in range(4))
 
 
+_stamp = (0, "")  # (Unix second, its local YYYYMMDDhhmmss): formatted once per second, not per request
+
+
 def new_request_id() -> str:
     """Local time YYYYMMDDhhmmss + UnixNano % 1e9 (not padded) + 8 random digits, as the original."""
+    global _stamp
     now = time.time_ns()
-    stamp = time.strftime("%Y%m%d%H%M%S", time.localtime(now / 1e9))
-    return f"{stamp}{now % 1_000_000_000}{random.randint(0, 99_999_999):08d}"
+    second = now // 1_000_000_000
+    if _stamp[0] != second:
+        _stamp = (second, time.strftime("%Y%m%d%H%M%S", time.localtime(second)))
+    return f"{_stamp[1]}{now % 1_000_000_000}{int(random.random() * 100_000_000):08d}"

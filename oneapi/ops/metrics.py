@@ -69,6 +69,20 @@ def _channel(channel_id) -> str:
         return "0"
 
 
+_children: dict[tuple, object] = {}
+
+
+def _child(metric, *labels: str):
+    """``metric.labels(*labels)``, remembered: prometheus_client's own lookup costs more than the count."""
+    key = (metric, labels)
+    child = _children.get(key)
+    if child is None:
+        if len(_children) > 10_000:  # requested model names are labels: keep this bounded
+            _children.clear()
+        child = _children[key] = metric.labels(*labels)
+    return child
+
+
 # --------------------------------------------------------------------------- API for other modules
 
 def observe_relay(model: str, channel_id: int, status: int | str, seconds: float,
@@ -76,10 +90,10 @@ def observe_relay(model: str, channel_id: int, status: int | str, seconds: float
     """One relayed request finished: ``status`` is the HTTP status returned to the client."""
     try:
         m, c = _label(model), _channel(channel_id)
-        RELAY_REQUESTS.labels(m, c, _label(status)).inc()
-        RELAY_DURATION.labels(m, c).observe(max(0.0, float(seconds)))
+        _child(RELAY_REQUESTS, m, c, _label(status)).inc()
+        _child(RELAY_DURATION, m, c).observe(max(0.0, float(seconds)))
         if ttft_seconds is not None:
-            RELAY_TTFT.labels(m, c).observe(max(0.0, float(ttft_seconds)))
+            _child(RELAY_TTFT, m, c).observe(max(0.0, float(ttft_seconds)))
     except Exception:  # noqa: BLE001 - metrics must never break a request
         log.debug("observe_relay failed", exc_info=True)
 
@@ -87,7 +101,7 @@ def observe_relay(model: str, channel_id: int, status: int | str, seconds: float
 def upstream_error(kind: str, channel_id: int) -> None:
     """An upstream call failed; ``kind`` is a short word: timeout, connect, 5xx, 429, auth, malformed, cut..."""
     try:
-        UPSTREAM_ERRORS.labels(_label(kind), _channel(channel_id)).inc()
+        _child(UPSTREAM_ERRORS, _label(kind), _channel(channel_id)).inc()
     except Exception:  # noqa: BLE001
         log.debug("upstream_error failed", exc_info=True)
 
@@ -106,7 +120,7 @@ def stream_finished() -> None:
 
 
 def rate_limited(mark: str) -> None:
-    RATE_LIMITED.labels(_label(mark)).inc()
+    _child(RATE_LIMITED, _label(mark)).inc()
 
 
 # --------------------------------------------------------------------------- pools
@@ -251,8 +265,8 @@ def install(app: Flask, cfg: Config) -> None:
 
         def _record():  # when the body has been sent: streams count in full
             HTTP_ACTIVE.dec()
-            HTTP_REQUESTS.labels(path, method, status).inc()
-            HTTP_DURATION.labels(path, method).observe(time.perf_counter() - t0)
+            _child(HTTP_REQUESTS, path, method, status).inc()
+            _child(HTTP_DURATION, path, method).observe(time.perf_counter() - t0)
 
         response.call_on_close(_record)
         return response

@@ -13,6 +13,7 @@ Other modules (the relay's per-token ``GR`` and per-channel ``CR`` limits) call 
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import logging
@@ -191,6 +192,7 @@ def allow(mark: str, key: str, limit: int, window_s: int) -> float | None:
     return limiter.allow(mark, key, limit, window_s)
 
 
+@functools.lru_cache(maxsize=4096)  # every relay request asks for its key's
 def hashed_token_key(token_key: str) -> str:
     """The fork's per-token key part: hex of the first 8 bytes of sha256(key) (no secret in Redis)."""
     return hashlib.sha256(token_key.encode("utf-8")).digest()[:8].hex()

@@ -10,9 +10,28 @@ import logging
 import time
 
 from flask import Flask
-from werkzeug.wsgi import ClosingIterator
 
 log = logging.getLogger(__name__)
+
+
+class _Counted:
+    """A response body that counts its request out when the server closes it (sent or abandoned)."""
+
+    __slots__ = ("_body", "_done")
+
+    def __init__(self, body, done) -> None:
+        self._body, self._done = body, done
+
+    def __iter__(self):
+        return iter(self._body)  # the server iterates the body itself: no call per chunk here
+
+    def close(self) -> None:
+        try:
+            close = getattr(self._body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self._done()
 
 
 class InFlight:
@@ -32,7 +51,7 @@ class InFlight:
         except BaseException:
             self.count -= 1
             raise
-        return ClosingIterator(body, self._done)
+        return _Counted(body, self._done)
 
 
 def install(app: Flask) -> InFlight:

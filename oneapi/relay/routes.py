@@ -28,12 +28,16 @@ def _preflight():
 
 @bp.after_request
 def _cors(response):
-    origin = request.headers.get("Origin")
+    headers = response.headers
+    present = {key.lower() for key, _ in headers}  # (Headers.setdefault raises and catches per missing key)
     for key, value in _CORS.items():
-        response.headers.setdefault(key, value)
+        if key.lower() not in present:
+            headers.add(key, value)
+    origin = request.environ.get("HTTP_ORIGIN")
     if origin:
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers.setdefault("Vary", "Origin")
+        headers["Access-Control-Allow-Origin"] = origin
+        if "vary" not in present:
+            headers.add("Vary", "Origin")
     return response
 
 

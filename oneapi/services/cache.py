@@ -8,6 +8,7 @@ Control-plane code calls the ``invalidate_*`` functions after every change.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -163,17 +164,28 @@ def _ttl() -> float:
     return max(1, config.settings.sync_frequency or 600)
 
 
-def _cached(key: str, load: Callable[[], dict | None]) -> dict | None:
+@functools.lru_cache(maxsize=1024)
+def _decoded(build: type, raw: str):
+    """A stored row as ``build`` (frozen): decoded once per distinct text, since hot rows are read per request."""
+    return build(**orjson.loads(raw))
+
+
+def _built(build: type, value: dict | None):
+    return build(**value) if value else None
+
+
+def _cached(key: str, load: Callable[[], dict | None], build: type):
+    """The row under ``key`` as ``build``: from the store when it is there, else loaded (and stored)."""
     store = _store()
     if store is None:
-        return load()
+        return _built(build, load())
     try:
         raw = store.get(key)
     except Exception as exc:  # a Redis outage must not take the relay down: read the database instead
         _redis_failed("read", key, exc)
-        return load()
+        return _built(build, load())
     if raw is not None:
-        return orjson.loads(raw)
+        return _decoded(build, raw)
     # One load per key at a time in this process: when a hot row is invalidated (every quota flush), the
     # requests in flight would otherwise all read the database at once, each taking a connection.
     lock = _load_lock(key)
@@ -187,7 +199,7 @@ def _cached(key: str, load: Callable[[], dict | None]) -> dict | None:
             except Exception:  # reported by the first read; load below
                 raw = None
             if raw is not None:
-                return orjson.loads(raw)
+                return _decoded(build, raw)
         value = load()
         if value is None:  # unknown keys are not remembered (as the original): no cache flooding with junk keys
             return None
@@ -195,7 +207,7 @@ def _cached(key: str, load: Callable[[], dict | None]) -> dict | None:
             store.set(key, orjson.dumps(value).decode(), _ttl())
         except Exception as exc:
             _redis_failed("write", key, exc)
-        return value
+        return _built(build, value)
     finally:
         lock.release()
 
@@ -231,13 +243,11 @@ def _load_user(user_id: int) -> dict | None:
 
 def get_token(key: str) -> TokenInfo | None:
     """The token whose bare key is ``key``, or None."""
-    data = _cached(f"token:{key}", lambda: _load_token(key))
-    return TokenInfo(**data) if data else None
+    return _cached(f"token:{key}", lambda: _load_token(key), TokenInfo)
 
 
 def get_user(user_id: int) -> UserInfo | None:
-    data = _cached(f"user_obj:{user_id}", lambda: _load_user(user_id))
-    return UserInfo(**data) if data else None
+    return _cached(f"user_obj:{user_id}", lambda: _load_user(user_id), UserInfo)
 
 
 def _delete(*keys: str) -> None:

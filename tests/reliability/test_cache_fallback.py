@@ -61,7 +61,7 @@ def test_lookups_read_the_database_and_skip_redis_for_a_while(fake_redis, monkey
     monkeypatch.setattr(cache.time, "monotonic", lambda: clock[0])
     with caplog.at_level(logging.WARNING, logger="oneapi.services.cache"):
         for _ in range(50):
-            assert cache._cached(f"token:{SECRET_KEY}", load) == {"id": 7}
+            assert cache._cached(f"token:{SECRET_KEY}", load, dict) == {"id": 7}
         cache.invalidate_token(SECRET_KEY)
     assert len(loads) == 50, "every lookup was answered from the database"
     assert fake_redis.calls == 1, "after the first failure Redis is left alone"
@@ -73,7 +73,7 @@ def test_lookups_read_the_database_and_skip_redis_for_a_while(fake_redis, monkey
     # the interval over, Redis is tried again and, being back, used
     fake_redis.failing = False
     clock[0] += cache.REDIS_RETRY_AFTER_S + 0.1
-    assert cache._cached(f"token:{SECRET_KEY}", load) == {"id": 7}
-    assert cache._cached(f"token:{SECRET_KEY}", load) == {"id": 7}
+    assert cache._cached(f"token:{SECRET_KEY}", load, dict) == {"id": 7}
+    assert cache._cached(f"token:{SECRET_KEY}", load, dict) == {"id": 7}
     assert len(loads) == 51, "the second lookup came from Redis"
     assert fake_redis.calls == 4  # get (miss), set, get (hit)

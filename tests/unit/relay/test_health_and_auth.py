@@ -73,9 +73,9 @@ def test_unknown_tokens_are_not_cached(monkeypatch):
     from oneapi.services import cache
     monkeypatch.setattr(config, "settings", config.load({"MEMORY_CACHE_ENABLED": "true"}))
     calls = []
-    assert cache._cached("token:nope", lambda: calls.append(1)) is None
-    assert cache._cached("token:nope", lambda: calls.append(1)) is None
+    assert cache._cached("token:nope", lambda: calls.append(1), dict) is None
+    assert cache._cached("token:nope", lambda: calls.append(1), dict) is None
     assert len(calls) == 2
-    assert cache._cached("token:yes", lambda: calls.append(1) or {"a": 1}) == {"a": 1}
-    assert cache._cached("token:yes", lambda: calls.append(1) or {"a": 2}) == {"a": 1}  # served from memory
+    assert cache._cached("token:yes", lambda: calls.append(1) or {"a": 1}, dict) == {"a": 1}
+    assert cache._cached("token:yes", lambda: calls.append(1) or {"a": 2}, dict) == {"a": 1}  # served from memory
     cache.reset()
