@@ -64,7 +64,7 @@ _ROWS = [
     # Mistral answers 422 to stream_options (its last chunk carries the usage anyway); Groq and Cerebras 400
     Vendor(28, "Mistral", "https://api.mistral.ai", refused_fields=(("chat", ("stream_options",)),)),
     Vendor(29, "Groq", "https://api.groq.com/openai",
-           refused_fields=(("chat", ("logprobs", "top_logprobs", "logit_bias")),)),
+           refused_fields=(("chat", ("logprobs", "top_logprobs", "logit_bias", "messages[].name")),)),
     Vendor(30, "Ollama", "http://localhost:11434"),  # Ollama's OpenAI-compatible endpoints under /v1
     Vendor(31, "LingYiWanWu", "https://api.lingyiwanwu.com"),
     Vendor(32, "StepFun", "https://api.stepfun.com"),
@@ -157,15 +157,31 @@ def adapt_reasoning_params(body: dict, api: str, model: str, channel_type: int |
     return changed
 
 
+_EACH_MESSAGE = "messages[]."  # a refused field of every message rather than of the body
+
+
 def drop_refused_fields(body: dict, mode: str, channel_type: int) -> bool:
     """Remove the fields the channel's vendor rejects for this relay mode (xAI images take no size, quality or
-    style); True when something was removed."""
+    style; ``messages[].name`` is a field of each message); True when something was removed."""
     vendor = VENDORS.get(channel_type)
     refused = dict(vendor.refused_fields).get(mode, ()) if vendor else ()
-    found = [name for name in refused if name in body]
-    for name in found:
-        del body[name]
-    return bool(found)
+    changed = False
+    for name in refused:
+        if name.startswith(_EACH_MESSAGE):
+            changed |= _drop_message_field(body, name[len(_EACH_MESSAGE):])
+        elif name in body:
+            del body[name]
+            changed = True
+    return changed
+
+
+def _drop_message_field(body: dict, field: str) -> bool:
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not any(isinstance(m, dict) and field in m for m in messages):
+        return False
+    # new message dicts: the client's request stays intact for a retry on another channel
+    body["messages"] = [{k: v for k, v in m.items() if k != field} if isinstance(m, dict) else m for m in messages]
+    return True
 
 
 def downgrade_json_schema(body: dict) -> bool:

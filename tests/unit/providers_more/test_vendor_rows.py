@@ -72,6 +72,7 @@ def test_tencent_refuses_the_native_apis_credentials_naming_what_to_do():
 @pytest.mark.parametrize("type_id,body,kept", [
     (28, {"stream": True, "stream_options": {"include_usage": True}, "temperature": 0.2}, {"stream", "temperature"}),
     (29, {"logprobs": True, "top_logprobs": 2, "logit_bias": {"1": 2}, "n": 1}, {"n"}),
+    (29, {"messages": [{"role": "user", "name": "ann", "content": "hi"}]}, set()),
     (56, {"frequency_penalty": 0, "presence_penalty": 0, "logit_bias": {}, "parallel_tool_calls": True,
           "service_tier": "auto", "seed": 1}, {"seed"}),
 ])
@@ -79,5 +80,15 @@ def test_chat_fields_the_vendor_answers_4xx_to_are_dropped(type_id, body, kept):
     body = {"model": "m", "messages": [], **body}
     assert drop_refused_fields(body, "chat", type_id)
     assert set(body) == {"model", "messages"} | kept
+    assert all("name" not in m for m in body["messages"])
     untouched = {"model": "m", "stream_options": {"include_usage": True}, "logprobs": True}
     assert not drop_refused_fields(untouched, "chat", 1) and len(untouched) == 3
+
+
+def test_a_message_field_is_dropped_without_touching_the_clients_messages():
+    asked = [{"role": "user", "name": "ann", "content": "hi"}, {"role": "assistant", "content": "yo"}]
+    body = {"model": "m", "messages": asked}
+    assert drop_refused_fields(body, "chat", 29)
+    assert body["messages"] == [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]
+    assert asked[0]["name"] == "ann"
+    assert not drop_refused_fields(body, "chat", 29)
