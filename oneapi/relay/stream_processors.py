@@ -30,41 +30,45 @@ class _Tap:
     """Collects usage and delivered text from decoded IR events."""
 
     def __init__(self) -> None:
-        self.usage: metering.UsageNumbers | None = None
+        self.usage: ir.Usage | None = None
         self.text: list[str] = []
 
     def take(self, events) -> None:
         for ev in events:
             if isinstance(ev, ir.UsageEvent) and ev.usage is not None:
-                self.usage = metering.UsageNumbers.from_ir(ev.usage)
+                self.usage = ev.usage
             elif isinstance(ev, ir.MessageStart) and ev.usage is not None and self.usage is None:
-                self.usage = metering.UsageNumbers.from_ir(ev.usage)
+                self.usage = ev.usage
             elif isinstance(ev, (ir.TextDelta, ir.ThinkingDelta)):
                 self.text.append(ev.text)
             elif isinstance(ev, ir.ToolArgsDelta):
                 self.text.append(ev.json)
 
 
-class Passthrough:
-    """Client format == provider protocol: every event goes out byte for byte."""
+class _DecoderTap(_Tap):
+    """A format's whole stream decoder used as a tap (formats without a lighter ``StreamTap``)."""
 
-    def __init__(self, tap_format: str | None, client_format: str | None, model: str) -> None:
-        self.decoder = CODECS[tap_format].StreamDecoder() if tap_format in CODECS else None
-        self.client_format = client_format
-        self.model = model
-        self.tap = _Tap()
-        self.failed = False
-        self.legacy_text = tap_format is None
+    def __init__(self, decoder) -> None:
+        super().__init__()
+        self.decoder = decoder
 
-    @property
-    def usage(self):
-        return self.tap.usage
+    def feed(self, event: str | None, data: str) -> None:
+        self.take(self.decoder.feed(event, data))
 
-    def delivered_text(self) -> str:
-        return "".join(self.tap.text)
+    def close(self) -> list:
+        tail = self.decoder.close()
+        self.take(tail)
+        return [e for e in tail if isinstance(e, ir.ErrorEvent)]
 
-    def _legacy(self, data: str) -> None:
-        """Legacy completions (and other OpenAI streams the chat decoder does not know)."""
+
+class _LegacyTap:
+    """Legacy completions (and other OpenAI streams the chat decoder does not know): text and usage."""
+
+    def __init__(self) -> None:
+        self.usage: ir.Usage | None = None
+        self.text: list[str] = []
+
+    def feed(self, event: str | None, data: str) -> None:
         if not data or data == "[DONE]":
             return
         try:
@@ -74,32 +78,55 @@ class Passthrough:
         for choice in chunk.get("choices") or []:
             text = choice.get("text") or (choice.get("delta") or {}).get("content")
             if isinstance(text, str):
-                self.tap.text.append(text)
+                self.text.append(text)
         usage = chunk.get("usage")
         if isinstance(usage, dict):
-            self.tap.usage = metering.UsageNumbers(int(usage.get("prompt_tokens") or 0),
-                                                   int(usage.get("completion_tokens") or 0))
+            self.usage = ir.Usage(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0))
+
+    def close(self) -> list:
+        return []
+
+
+def _usage(tap) -> metering.UsageNumbers | None:
+    return None if tap.usage is None else metering.UsageNumbers.from_ir(tap.usage)
+
+
+class Passthrough:
+    """Client format == provider protocol: every event goes out byte for byte."""
+
+    def __init__(self, tap_format: str | None, client_format: str | None, model: str) -> None:
+        codec = CODECS.get(tap_format)
+        if codec is None:
+            self.tap = _LegacyTap()
+        elif hasattr(codec, "StreamTap"):
+            self.tap = codec.StreamTap()
+        else:
+            self.tap = _DecoderTap(codec.StreamDecoder())
+        self.client_format = client_format
+        self.model = model
+        self.failed = False
+
+    @property
+    def usage(self):
+        return _usage(self.tap)
+
+    def delivered_text(self) -> str:
+        return "".join(self.tap.text)
 
     def on_event(self, raw: bytes) -> bytes:
         event, data = parse_event(raw)
-        if self.legacy_text:
-            self._legacy(data)
-        elif self.decoder is not None and data:
+        if data:
             try:
-                self.tap.take(self.decoder.feed(event, data))
+                self.tap.feed(event, data)
             except Exception:  # an event the tap cannot read is still relayed
                 log.debug("stream tap could not read an event", exc_info=True)
         return raw
 
     def on_end(self) -> bytes:
-        if self.decoder is None:
-            return b""
         try:
-            tail = self.decoder.close()
+            errors = self.tap.close()
         except Exception:
             return b""
-        self.tap.take(tail)
-        errors = [e for e in tail if isinstance(e, ir.ErrorEvent)]
         if errors:
             self.failed = True
             return _client_error_frame(self.client_format, self.model, errors[0].message, errors[0].status)
@@ -126,7 +153,7 @@ class Converting:
 
     @property
     def usage(self):
-        return self.tap.usage
+        return _usage(self.tap)
 
     def delivered_text(self) -> str:
         return "".join(self.tap.text)

@@ -30,19 +30,16 @@ class SSESplitter:
         self._buf = b""
 
     def feed(self, chunk: bytes) -> list[bytes]:
-        buf = self._buf + chunk
+        buf = self._buf + chunk if self._buf else chunk
         if b"\r" in buf:
             hold = buf.endswith(b"\r")  # a \r\n may be split across reads
             buf = (buf[:-1] if hold else buf).replace(b"\r\n", b"\n").replace(b"\r", b"\n") + (b"\r" if hold else b"")
-        events = []
-        while True:
-            end = buf.find(b"\n\n")
-            if end < 0:
-                break
-            events.append(buf[:end + 2])
-            buf = buf[end + 2:]
-        self._buf = buf
-        return events
+        if buf.endswith(b"\n\n") and buf.find(b"\n\n") == len(buf) - 2:  # the usual read: one whole event
+            self._buf = b""
+            return [buf]
+        events = buf.split(b"\n\n")
+        self._buf = events.pop()
+        return [event + b"\n\n" for event in events]
 
     def rest(self) -> bytes:
         rest, self._buf = self._buf.replace(b"\r", b""), b""
@@ -50,6 +47,8 @@ class SSESplitter:
 
 
 def parse_event(raw: bytes) -> tuple[str | None, str]:
+    if raw.startswith(b"data: ") and raw.endswith(b"\n\n") and raw.count(b"\n") == 2:  # the usual event
+        return None, raw[6:-2].decode("utf-8", "replace")
     event, data = event_fields(raw.decode("utf-8", "replace").split("\n"))
     return event, "\n".join(data)
 
@@ -88,29 +87,48 @@ def _idle_limit() -> float:
     return float(getattr(getattr(config, "settings", None), "stream_idle_timeout", 0) or 0)
 
 
+def _runtime():
+    """(spawn, queue class) for the upstream reader: gevent's own in a monkey-patched worker, where emulated
+    threads cost a thread start per stream and a lock dance per chunk; real threads elsewhere (tests)."""
+    try:
+        from gevent import monkey
+        if monkey.is_module_patched("threading"):
+            import gevent
+            import gevent.queue
+            return gevent.spawn, gevent.queue.Queue
+    except ImportError:  # pragma: no cover - gevent is a dependency
+        pass
+    return (lambda fn: threading.Thread(target=fn, name="sse-reader", daemon=True).start()), queue.Queue
+
+
+_END = object()  # the reader's last item when the upstream finished; an exception when it failed
+
+
 def pump(resp, on_event: Callable[[bytes], bytes], on_end: Callable[[], bytes],
          on_error: Callable[[str], bytes], on_finally: Callable[[bool], None],
          idle_limit: float | None = None) -> Iterator[bytes]:
     """Yield what ``on_event`` makes of each upstream event; ``on_finally(client_gone)`` always runs last.
 
-    An upstream silent for ``idle_limit`` seconds (STREAM_IDLE_TIMEOUT; 0 = never) ends the stream with the
-    error event, whatever RELAY_TIMEOUT says: a peer that vanished without closing must not hold the request.
+    Whatever arrived while the client was being written to goes out in one piece. An upstream silent for
+    ``idle_limit`` seconds (STREAM_IDLE_TIMEOUT; 0 = never) ends the stream with the error event, whatever
+    RELAY_TIMEOUT says: a peer that vanished without closing must not hold the request.
     """
     idle_limit = _idle_limit() if idle_limit is None else idle_limit
-    items: queue.Queue = queue.Queue()
-    stop = threading.Event()
+    spawn, make_queue = _runtime()
+    items = make_queue()
+    stopped = False
 
     def reader() -> None:
         try:
             for chunk in _read_chunks(resp):
-                if stop.is_set():
+                if stopped:
                     return
-                items.put(("data", chunk))
-            items.put(("end", None))
+                items.put(chunk)
+            items.put(_END)
         except Exception as exc:  # connection reset, incomplete chunked body, closed by us
-            items.put(("error", exc))
+            items.put(exc)
 
-    threading.Thread(target=reader, name="sse-reader", daemon=True).start()
+    spawn(reader)
     splitter = SSESplitter()
     client_gone = False
     last_byte = time.monotonic()
@@ -120,7 +138,7 @@ def pump(resp, on_event: Callable[[bytes], bytes], on_end: Callable[[], bytes],
             if idle_limit > 0:
                 wait = max(0.01, min(wait, last_byte + idle_limit - time.monotonic()))
             try:
-                kind, value = items.get(timeout=wait)
+                item = items.get(timeout=wait)
             except queue.Empty:
                 if idle_limit > 0 and time.monotonic() - last_byte >= idle_limit:
                     log.warning("upstream stream idle for %.0f s: ending it", idle_limit)
@@ -131,22 +149,27 @@ def pump(resp, on_event: Callable[[bytes], bytes], on_end: Callable[[], bytes],
                 yield KEEPALIVE_FRAME
                 continue
             last_byte = time.monotonic()
-            if kind == "data":
-                for event in splitter.feed(value):
+            outs = []
+            while isinstance(item, (bytes, bytearray)):  # everything already read goes out as one write
+                for event in splitter.feed(item):
                     out = on_event(event)
                     if out:
-                        yield out
+                        outs.append(out)
+                item = items.get_nowait() if not items.empty() else None
+            if outs:
+                yield b"".join(outs)
+            if item is None:
                 continue
             rest = splitter.rest()
             if rest:
                 out = on_event(rest)
                 if out:
                     yield out
-            if kind == "end":
+            if item is _END:
                 out = on_end()
             else:
-                log.warning("upstream stream failed: %s", value)
-                out = on_error(f"upstream connection lost: {type(value).__name__}")
+                log.warning("upstream stream failed: %s", item)
+                out = on_error(f"upstream connection lost: {type(item).__name__}")
             if out:
                 yield out
             return
@@ -154,6 +177,6 @@ def pump(resp, on_event: Callable[[bytes], bytes], on_end: Callable[[], bytes],
         client_gone = True
         raise
     finally:
-        stop.set()
+        stopped = True
         _shutdown(resp)
         on_finally(client_gone)

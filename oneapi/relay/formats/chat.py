@@ -553,6 +553,52 @@ class StreamDecoder(DecoderBase):
         return self._end(out)
 
 
+class StreamTap(DecoderBase):
+    """A relayed (unconverted) Chat stream read for billing: the text it delivers, its usage and whether it ended
+    properly, read from each chunk as ``StreamDecoder`` reads it but without building IR events, since it runs
+    once per chunk of every passthrough stream."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self.usage: ir.Usage | None = None
+        self._done = False
+
+    def feed(self, event: str | None, data: str) -> None:
+        data = data.strip()
+        if not data:
+            return
+        if data == "[DONE]":
+            self._done = True
+            return
+        chunk = sse.loads(data)
+        if not isinstance(chunk, dict):
+            return
+        if chunk.get("error"):
+            self._errored = True
+            return
+        texts: list = []
+        for choice in chunk.get("choices") or []:
+            if choice.get("index", 0) != 0:
+                continue
+            delta = choice.get("delta") or {}
+            texts += [t for t in (_reasoning_text(delta), delta.get("content"), delta.get("refusal")) if t]
+            for call in delta.get("tool_calls") or []:
+                arguments = (call.get("function") or {}).get("arguments")
+                if arguments:
+                    texts.append(arguments)
+            if choice.get("finish_reason"):
+                self._finished = True
+        self.text += texts
+        usage = decode_usage(chunk.get("usage"))
+        if usage:
+            self.usage = usage
+
+    def close(self) -> list:
+        """The error event of a stream cut short (as ``StreamDecoder.close`` has it), else nothing."""
+        return [] if self._done else self._end([])
+
+
 def _str(value):
     return None if value is None else str(value)
 

@@ -96,3 +96,14 @@ def test_upstream_failure_becomes_an_error_event():
     resp.raw.chunks.put(ConnectionResetError("reset"))
     assert list(gen) == [b"<data: 1>", b"<error upstream connection lost: ConnectionResetError>"]
     assert state == {"gone": False}
+
+
+def test_events_read_together_go_out_in_one_write():
+    resp = FakeResponse()
+    gen, state = _pump(resp)
+    resp.raw.chunks.put(b"data: 1\n\ndata: 2\n\ndata: 3")
+    assert next(gen) == b"<data: 1><data: 2>"
+    resp.raw.chunks.put(b"\n\n")
+    resp.raw.chunks.put(b"")
+    assert list(gen) == [b"<data: 3>", b"<end>"]
+    assert state == {"gone": False}
