@@ -19,6 +19,14 @@ class CookieSessionInterface(SecureCookieSessionInterface):
     def save_session(self, app, session, response) -> None:
         if not session and not session.modified:  # no cookie to set or delete
             if session.accessed:
-                response.vary.add("Cookie")
+                _vary_cookie(response)
             return
         super().save_session(app, session, response)
+
+
+def _vary_cookie(response) -> None:
+    """``response.vary.add("Cookie")``, without parsing a Vary header when there is none (most responses)."""
+    if any(key.lower() == "vary" for key, _ in response.headers):
+        response.vary.add("Cookie")
+    else:
+        response.headers.add("Vary", "Cookie")

@@ -8,6 +8,8 @@ conservative: a body is moved only on signals the endpoint's own format cannot h
 """
 from __future__ import annotations
 
+import re
+
 import orjson
 from flask import Response, request
 
@@ -102,8 +104,13 @@ _MARKERS = {
 }
 
 
+_MARKER_SCANS = {endpoint: re.compile(b"|".join(re.escape(m) for m in markers))
+                 for endpoint, markers in _MARKERS.items()}
+
+
 def might_move(endpoint: str, raw: bytes) -> bool:
-    return any(marker in raw for marker in _MARKERS.get(endpoint, ()))
+    scan = _MARKER_SCANS.get(endpoint)  # one pass for all markers: small bodies cost a fraction of 13 scans
+    return scan is not None and scan.search(raw) is not None
 
 
 def _peek_json(endpoint: str):

@@ -23,10 +23,6 @@ def _quiet(fn, *args) -> None:
         log.debug("metric %s failed", getattr(fn, "__name__", fn), exc_info=True)
 
 
-def _elapsed() -> float:
-    return time.time() - getattr(g, "start_time", time.time())
-
-
 def _meter_channel(meter) -> int:
     return getattr(getattr(meter, "channel", None), "id", 0) or 0
 
@@ -56,11 +52,14 @@ def status_kind(status: int) -> str:
 
 def answered(model: str, response) -> None:
     """A relay response is going back; streams are observed when they end (StreamWatch)."""
-    if getattr(g, "relay_streaming", False):
+    state = g._get_current_object()  # one context lookup instead of one per attribute
+    if getattr(state, "relay_streaming", False):
         return
-    meter = getattr(g, "relay_meter", None)
-    _quiet(metrics.observe_relay, model, _meter_channel(meter), getattr(response, "status_code", 0), _elapsed())
-    if getattr(response, "status_code", 0) == 200:
+    meter = getattr(state, "relay_meter", None)
+    status = getattr(response, "status_code", 0)
+    elapsed = time.time() - getattr(state, "start_time", time.time())
+    _quiet(metrics.observe_relay, model, _meter_channel(meter), status, elapsed)
+    if status == 200:
         _charged(meter)
 
 

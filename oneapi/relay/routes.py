@@ -5,6 +5,8 @@ from functools import wraps
 
 from flask import Blueprint, Response, g, jsonify, request
 
+from oneapi import config
+from oneapi.ops import ratelimit
 from oneapi.relay import auth, conversion_extras, listing, pipeline, proxy, responses_state
 from oneapi.relay.errors import RelayError, error_response, not_implemented
 
@@ -63,8 +65,6 @@ def _relay_rate_limited(caller) -> Response | None:
     """GLOBAL_RELAY_RATE_LIMIT requests per token per 180 s (the fork's per-key limit)."""
     if request.path.startswith("/dashboard"):
         return None  # counted by the per-IP API limit
-    from oneapi import config
-    from oneapi.ops import ratelimit
     limit = config.settings.global_relay_rate_limit
     wait = ratelimit.allow(ratelimit.MARK_RELAY, ratelimit.hashed_token_key(caller.token.key), limit,
                            ratelimit.RELAY_WINDOW_S)
