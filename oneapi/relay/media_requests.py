@@ -1,6 +1,6 @@
-"""Checks of image and audio requests, made before a channel is picked, so a request the provider would refuse
-is answered 400 in OpenAI's error shape without being sent or charged (the fork's ``validateImageRequest`` and
-its audio checks). Field types of JSON bodies are body_types' concern; this adds what must be present and the
+"""Checks of image, audio and rerank requests, made before a channel is picked, so a request the provider would
+refuse is answered 400 in OpenAI's error shape without being sent or charged (the fork's ``validateImageRequest``,
+its audio and its rerank checks). Field types of JSON bodies are body_types' concern; this adds what must be present and the
 per-model limits, for JSON and multipart bodies alike (form values arrive as strings).
 """
 from __future__ import annotations
@@ -77,8 +77,17 @@ def _check_speech(fields: dict) -> None:
         raise _invalid(f"input is too long (over {MAX_SPEECH_INPUT} characters)", "input", "text_too_long")
 
 
+def _check_rerank(fields: dict) -> None:
+    query = fields.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise _invalid("query is required", "query", "query_missing")
+    documents = fields.get("documents")
+    if not isinstance(documents, list) or not documents:
+        raise _invalid("documents must be a non-empty array", "documents", "documents_missing")
+
+
 def check(rr) -> None:
-    """Raise a 400 RelayError for an image or audio request that cannot be served as sent."""
+    """Raise a 400 RelayError for an image, audio or rerank request that cannot be served as sent."""
     fields = rr.json if rr.json is not None else rr.form
     if rr.mode in ("images", "images_edits"):
         _check_image(rr, fields)
@@ -86,3 +95,5 @@ def check(rr) -> None:
         _check_transcription(rr)
     elif rr.mode == "audio_speech":
         _check_speech(fields)
+    elif rr.mode == "rerank":
+        _check_rerank(fields or {})

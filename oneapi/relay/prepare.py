@@ -17,7 +17,6 @@ from oneapi.relay import providers, responses_state, user_content
 from oneapi.relay.errors import RelayError
 from oneapi.relay.providers import output_limits
 from oneapi.relay.providers.anthropic import drop_top_p_beside_temperature
-from oneapi.relay.providers import gemini_images
 from oneapi.relay.providers.openai_compatible import drop_refused_fields
 from oneapi.relay.providers.openai_compatible import (adapt_reasoning_params, downgrade_json_schema,
                                                      prefers_responses)
@@ -91,7 +90,7 @@ def provider_format(rr: RelayRequest, channel, model: str = "") -> str:
         return native_fmt
     fmt = rr.client_format
     if fmt is None:  # embeddings, images, audio, moderations, rerank, completions: OpenAI protocol only
-        if protocol == "gemini" and rr.mode == "images":  # Gemini image models (providers/gemini_images.py)
+        if protocol == "gemini" and providers.gemini.media_adaptor(rr.mode):  # images, embeddings
             return "raw"
         if protocol != "openai":
             raise RelayError(400, f"{rr.path.split('?')[0]} is not supported by channel type {channel.type}",
@@ -198,8 +197,8 @@ def _prepare(rr: RelayRequest, channel, model: str) -> Prepared:
             headers["Content-Type"] = ctype
             return Prepared(target.url, headers, data, "raw", None, upstream_stream=stream)
         data, reset = _tweak_json(rr, channel, model, "chat" if rr.mode == "chat" else rr.mode)
-        if rr.mode == "images" and providers.protocol_of(channel.type) == "gemini":
-            target.url, data = f"{target.url}#{gemini_images.MARKER}", gemini_images.encode(data)
+        if providers.protocol_of(channel.type) == "gemini":  # images, embeddings: providers.gemini.media_adaptor
+            target.url, data = providers.gemini.media_adaptor(rr.mode).prepare(target.url, data, model)
         if rr.raw:
             headers["Content-Type"] = rr.content_type or "application/json"
         return Prepared(target.url, headers, data, "raw", None, system_prompt_reset=reset, upstream_stream=stream)

@@ -103,9 +103,8 @@ def reframe(channel, resp):
     """The upstream response with its stream re-framed as SSE when the channel's adaptor needs it."""
     module = native_adaptor(channel.type)
     hook = getattr(module, "reframe", None)
-    if hook is None and channel.type in gemini.TYPES:  # an image generation's answer (providers/gemini_images.py)
-        from oneapi.relay.providers import gemini_images
-        hook = gemini_images.reframe
+    if hook is None and channel.type in gemini.TYPES:  # images, embeddings (gemini.media_adaptor)
+        hook = gemini.reframe
     return hook(resp) if hook else resp
 
 

@@ -75,6 +75,6 @@ def reframe(resp):
     return synthetic_response(200, out, like=resp)
 
 
-def encode(data: bytes) -> bytes:
-    """The client's images body (bytes, as prepared) -> the generateContent body."""
-    return orjson.dumps(request_body(orjson.loads(data or b"{}")))
+def prepare(url: str, data: bytes, model: str) -> tuple[str, bytes]:
+    """The generateContent target and the client's images body (bytes, as prepared) -> the call, marked."""
+    return f"{url}#{MARKER}", orjson.dumps(request_body(orjson.loads(data or b"{}")))

@@ -208,6 +208,9 @@ def embed_content(ctx, version, model):
 def batch_embed_contents(ctx, version, model):
     requests = field(ctx.json, "requests")
     require(isinstance(requests, list) and requests, "* BatchEmbedContentsRequest.requests: requests is empty")
+    for index, request in enumerate(requests):  # as the real API: each request names the URL's model
+        require(field(request, "model") == f"models/{model}",
+                f"* BatchEmbedContentsRequest.requests[{index}].model: model must be 'models/{model}'")
     embeddings = [_embedding(r)[0] for r in requests]
     return body_json(ctx, {"embeddings": embeddings})
 
