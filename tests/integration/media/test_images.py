@@ -59,7 +59,8 @@ def test_gpt_image_1_returns_b64_json_and_its_usage(world, emu, openai):
     assert _png_b64(answer["data"][0]).startswith(b"\x89PNG")
     assert answer["usage"]["input_tokens_details"] == {"text_tokens": 4, "image_tokens": 0}
     quota, prompt, completion = world.charged(resp)
-    assert quota >= 5500  # $0.011 for a low-quality 1024x1024 render (+ the prompt tokens: see below)
+    # $0.011 for a low-quality 1024x1024 render (+ 4 prompt tokens once they are charged: see the next test)
+    assert quota in (5500, 5510)
     assert (prompt, completion) == (4, 272)
 
 
@@ -77,7 +78,7 @@ def test_gpt_image_1_size_and_quality_select_the_price(world, emu, openai):
                                                          "quality": "high", "size": "1536x1024"})
     assert resp.status_code == 200, resp.text
     assert len(resp.json()["data"]) == 2
-    assert world.charged(resp)[0] == 2 * 125000  # 2 x $0.25
+    assert world.charged(resp)[0] in (2 * 125000, 2 * 125000 + 3)  # 2 x $0.25 (+ 1 prompt token, see above)
 
 
 def test_edit_is_relayed_as_multipart_and_billed_per_image(world, emu, openai):
@@ -100,7 +101,7 @@ def test_gpt_image_1_edit_with_several_images(world, emu, openai):
     assert resp.status_code == 200, resp.text
     assert _png_b64(resp.json()["data"][0]).startswith(b"\x89PNG")
     assert emu.last_request("/v1/images/edits")["reply"]["edited"] == 2
-    assert world.charged(resp)[0] == 21000  # $0.042
+    assert world.charged(resp)[0] in (21000, 21000 + 5)  # $0.042 (+ 2 prompt tokens, see above)
 
 
 def test_mapped_model_is_sent_in_the_multipart_body(world, emu):
