@@ -166,3 +166,20 @@ def test_audio_input_and_output_in_chat_reach_openai_intact(world, emu, openai):
     assert usage["completion_tokens_details"]["audio_tokens"] > 0
     _, prompt, completion = world.charged(resp)
     assert (prompt, completion) == (usage["prompt_tokens"], usage["completion_tokens"])
+
+
+# ---- Azure deployments -------------------------------------------------------------------------------------
+
+def test_azure_deployments_serve_transcription_and_speech(world, emu):
+    import json
+    cid = world.create_channel(3, "whisper-1,tts-1", key="azkey", config=json.dumps({"api_version": "2024-10-21"}))
+    resp = _transcribe(world, cid, response_format="verbose_json")
+    assert resp.status_code == 200, resp.text
+    sent = emu.last_request()
+    assert sent["api_path"] == "/openai/deployments/whisper-1/audio/transcriptions"
+    assert sent["query"].get("api-version") == "2024-10-21" and sent["headers"]["api-key"] == "azkey"
+    assert sent["files"]["file"]["filename"] == "talk.wav"
+    assert world.charged(resp)[0] == 6 * WHISPER_PER_SECOND
+    speech = world.post(cid, "/v1/audio/speech", {"model": "tts-1", "input": "hello", "voice": "alloy"})
+    assert speech.status_code == 200 and speech.headers["Content-Type"] == "audio/mpeg"
+    assert emu.last_request()["api_path"] == "/openai/deployments/tts-1/audio/speech"

@@ -218,3 +218,18 @@ def test_vertex_imagen_is_billed_per_image(world, emu):
     sent = emu.last_request()
     assert sent["json"]["parameters"]["sampleCount"] == 3
     assert world.charged(resp)[0] == 3 * round(0.04 * 500000)  # Imagen 3: $0.04 per image
+
+
+def test_azure_deployments_serve_generations_and_edits(world, emu):
+    cid = world.create_channel(3, "dall-e-3,dall-e-2", key="azkey", config=json.dumps({"api_version": "2024-10-21"}))
+    resp = world.post(cid, "/v1/images/generations", {"model": "dall-e-3", "prompt": "a boat", "quality": "hd"})
+    assert resp.status_code == 200, resp.text
+    sent = emu.last_request()
+    assert sent["api_path"] == "/openai/deployments/dall-e-3/images/generations"
+    assert sent["headers"]["api-key"] == "azkey" and sent["query"].get("api-version") == "2024-10-21"
+    assert world.charged(resp)[0] == 40000
+    edit = world.multipart(cid, "/v1/images/edits", {"model": "dall-e-2", "prompt": "a sail"},
+                           {"image": ("boat.png", png(), "image/png")})
+    assert edit.status_code == 200, edit.text
+    assert emu.last_request()["api_path"] == "/openai/deployments/dall-e-2/images/edits"
+    assert world.charged(edit)[0] == 12500  # dall-e-2 1024x1024: 10 x 1.25 x 1000
