@@ -112,25 +112,23 @@ def test_delete_and_delete_disabled(original_client, original_db):
 
 
 def test_channel_test_route(sqlite_client, sqlite_original):
+    from tests.integration.relay.stub_upstream import WORDS, StubUpstream
     c = sqlite_client
-    reply = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
-             "choices": [{"index": 0, "message": {"role": "assistant", "content": "gpt-4o-mini"},
-                          "finish_reason": "stop"}],
-             "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8}}
-    with responses.RequestsMock() as upstream:
-        upstream.post("https://api.openai.com/v1/chat/completions", json=reply)
+    stub = StubUpstream()
+    try:
+        ok_data(c, "PUT", "/api/channel/", "admin", json={"id": 1, "base_url": stub.base("openai")})
         status, body = call(c, "GET", "/api/channel/test/1", "admin")
         assert status == 200 and body["success"] is True, body
-        assert body["message"] == "gpt-4o-mini" and body["modelName"] == "gpt-4o-mini" and body["time"] >= 0
-        sent = upstream.calls[0].request
-        assert sent.headers["Authorization"] == "Bearer sk-proj-FIXTUREfakeOpenAIkey0000000000000000000000000001"
-    assert dbs.raw_query(sqlite_original, "SELECT test_time > 1740049200 FROM channels WHERE id = 1")[0][0] == 1
-    # a fatal upstream error disables the channel (AutomaticDisableChannelEnabled is on in the fixture)
-    with responses.RequestsMock() as upstream:
-        upstream.post("https://api.openai.com/v1/chat/completions", status=401,
-                      json={"error": {"message": "Incorrect API key provided", "type": "invalid_request_error",
-                                      "code": "invalid_api_key"}})
+        assert body["message"] == "".join(WORDS) and body["modelName"] == "gpt-4o-mini" and body["time"] >= 0
+        sent = stub.hits("openai")[0]
+        assert sent["path"] == "/v1/chat/completions" and sent["json"]["model"] == "gpt-4o-mini"
+        assert sent["headers"]["authorization"] == "Bearer sk-proj-FIXTUREfakeOpenAIkey0000000000000000000000000001"
+        assert dbs.raw_query(sqlite_original, "SELECT test_time > 1740049200 FROM channels WHERE id = 1")[0][0] == 1
+        # a fatal upstream error disables the channel (AutomaticDisableChannelEnabled is on in the fixture)
+        stub.behave("openai", "auth401")
         body = call(c, "GET", "/api/channel/test/1?model=gpt-4o", "admin")[1]
+    finally:
+        stub.stop()
     assert body["success"] is False and body["modelName"] == "gpt-4o" and body["time"] == 0.0
     assert "sk-proj" not in body["message"]
     assert ok_data(c, "GET", "/api/channel/1", "admin")["status"] == 3
