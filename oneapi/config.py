@@ -126,10 +126,10 @@ class Config:
     # --- billing
     batch_update_enabled: bool = False
     batch_update_interval: int = 5
-    # write-behind ledger: settlements, consume logs and cost rows queued and written in one transaction
-    # every LEDGER_FLUSH_INTERVAL_MS (oneapi.billing.batch); reservations stay synchronous checks
-    ledger_write_behind: bool = False
-    ledger_flush_interval_ms: int = 500
+    # write-behind ledger (oneapi.billing.batch): holds in memory, settlements, consume logs and cost rows
+    # group-committed by a background flusher (at most one flush per LEDGER_FLUSH_INTERVAL_MS)
+    ledger_write_behind: bool = True
+    ledger_flush_interval_ms: int = 0
     preconsume_token_for_background_request: int = 15000
     streaming_billing_interval: int = 3
     billing_timeout: int = 300
@@ -245,8 +245,8 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         polling_interval=_int(env, "POLLING_INTERVAL", 0),
         batch_update_enabled=_bool(env, "BATCH_UPDATE_ENABLED", False),
         batch_update_interval=_int(env, "BATCH_UPDATE_INTERVAL", 5),
-        ledger_write_behind=_bool(env, "LEDGER_WRITE_BEHIND", False),
-        ledger_flush_interval_ms=_int(env, "LEDGER_FLUSH_INTERVAL_MS", 500),
+        ledger_write_behind=_bool(env, "LEDGER_WRITE_BEHIND", True),
+        ledger_flush_interval_ms=_int(env, "LEDGER_FLUSH_INTERVAL_MS", 0),
         preconsume_token_for_background_request=_int(env, "PRECONSUME_TOKEN_FOR_BACKGROUND_REQUEST", 15000),
         streaming_billing_interval=_int(env, "STREAMING_BILLING_INTERVAL", 3),
         billing_timeout=_int(env, "BILLING_TIMEOUT", 300),

@@ -62,12 +62,13 @@ class Movement:
 
 
 def batching() -> bool:
-    return bool(config.settings.batch_update_enabled or config.settings.ledger_write_behind)
+    return bool(config.settings.batch_update_enabled) or write_behind()
 
 
 def write_behind() -> bool:
-    """Logs and cost rows are queued too (LEDGER_WRITE_BEHIND), not only the counters."""
-    return bool(config.settings.ledger_write_behind)
+    """Logs and cost rows are queued too (LEDGER_WRITE_BEHIND), not only the counters — while the flusher
+    runs to write them."""
+    return bool(config.settings.ledger_write_behind) and batch.flusher_running()
 
 
 # ------------------------------------------------------------------ reads
@@ -85,6 +86,23 @@ def token_remain(token_id: int) -> int | None:
     if stored is None:
         return None
     return stored + (batch.pending("tokens", token_id, "remain_quota") if batching() else 0)
+
+
+def token_balance(token_id: int, cached: int) -> int:
+    """A token's remaining quota for admission: the cached value, or with write-behind (whose commits leave
+    the caches alone) the ledger's own."""
+    if not write_behind():
+        return cached
+    value = token_remain(token_id)
+    return cached if value is None else value
+
+
+def await_written(timeout: float = 5.0) -> None:
+    """With write-behind, wait until what this request queued is committed, so a client that has its answer
+    reads its log row, cost and balance (the flusher serves a wait at once; under load one commit serves many).
+    A failed flush keeps the rows and releases the wait."""
+    if write_behind():
+        batch.ticket().wait(timeout)
 
 
 _COUNTER_SQL: dict[tuple, str] = {}
@@ -194,25 +212,37 @@ def upsert_cost(request_id: str, user_id: int, quota: int) -> None:
 
 def upsert_cost_now(row: dict) -> None:
     """Insert a cost row, or overwrite the quota of the request's existing one."""
-    query = UserRequestCost.insert(**row)
-    update = {UserRequestCost.quota: row["quota"], UserRequestCost.updated_at: row["updated_at"]}
-    if dialect_of(database) == "mysql":
-        query = query.on_conflict(update=update)
-    else:
-        query = query.on_conflict(conflict_target=[UserRequestCost.request_id], update=update)
-    query.execute()
+    upsert_costs_now([row])
+
+
+_COST_COLUMNS = ("created_time", "user_id", "request_id", "quota", "created_at", "updated_at")
+_UPSERT_SQL: dict[tuple, str] = {}
 
 
 def upsert_costs_now(rows: list[dict]) -> None:
-    """Many cost rows (distinct request ids) in one statement: new rows inserted, existing ones overwritten."""
-    preserve = [UserRequestCost.quota, UserRequestCost.updated_at]
+    """Many cost rows (distinct request ids) in one statement: new rows inserted, existing ones overwritten
+    (quota and updated_at). SQL built once per dialect and batch size."""
+    db = database.obj
     for start in range(0, len(rows), 100):  # bounded statement size (SQLite's variable limit)
-        query = UserRequestCost.insert_many(rows[start:start + 100])
-        if dialect_of(database) == "mysql":
-            query = query.on_conflict(preserve=preserve)
-        else:
-            query = query.on_conflict(conflict_target=[UserRequestCost.request_id], preserve=preserve)
-        query.execute()
+        chunk = rows[start:start + 100]
+        key = (id(db), len(chunk))
+        sql = _UPSERT_SQL.get(key)
+        if sql is None:
+            sql = _UPSERT_SQL[key] = _upsert_cost_sql(db, len(chunk))
+        db.execute_sql(sql, [row[c] for row in chunk for c in _COST_COLUMNS])
+
+
+def _upsert_cost_sql(db, count: int) -> str:
+    quote = lambda name: f"{db.quote[0]}{name}{db.quote[1]}"  # noqa: E731
+    fields = UserRequestCost._meta.fields
+    columns = ", ".join(quote(fields[c].column_name) for c in _COST_COLUMNS)
+    values = ", ".join(["(" + ", ".join([db.param] * len(_COST_COLUMNS)) + ")"] * count)
+    sql = f"INSERT INTO {quote(UserRequestCost._meta.table_name)} ({columns}) VALUES {values} "
+    quota, updated = quote(fields["quota"].column_name), quote(fields["updated_at"].column_name)
+    if dialect_of(database) == "mysql":
+        return sql + f"ON DUPLICATE KEY UPDATE {quota} = VALUES({quota}), {updated} = VALUES({updated})"
+    return (sql + f"ON CONFLICT ({quote(fields['request_id'].column_name)}) DO UPDATE SET "
+                  f"{quota} = excluded.{quota}, {updated} = excluded.{updated}")
 
 
 # ------------------------------------------------------------------ internals

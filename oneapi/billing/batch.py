@@ -9,10 +9,14 @@ more from the shutdown hook (gunicorn's ``worker_exit``). A flush swaps the pend
 writes each row with ``UPDATE ... SET col = col + ?`` (never read-modify-write) and puts back whatever
 could not be written.
 
-With ``LEDGER_WRITE_BEHIND`` the whole settlement leaves the request path: counters, consume log rows and the
-fork's cost rows wait here and one flush every ``LEDGER_FLUSH_INTERVAL_MS`` writes them in one transaction
-(counters aggregated per row as ``col = col + ?``, logs as one multi-row INSERT, cost rows coalesced per
-request id). A graceful stop flushes; a SIGKILL or a crash loses what the last interval queued.
+With ``LEDGER_WRITE_BEHIND`` (the default while the background flusher runs) the ledger's writes leave the
+request's own code path: holds are taken in memory against remembered balances, and counters, consume log rows
+and the fork's cost rows queue here for the flusher, which writes them in one transaction (counters aggregated per
+row as ``col = col + ?``, logs as one multi-row INSERT, cost rows coalesced per request id). It is a group commit:
+a queued change wakes the flusher at once, a settling request waits for the commit that carries its rows (so a
+client that has its answer can read its log, cost and balance), and what queues while a flush runs goes into the
+next one, so an idle gateway commits each request alone and a busy one commits hundreds per transaction.
+``LEDGER_FLUSH_INTERVAL_MS`` (default 0) spaces flushes further apart. A graceful stop flushes.
 """
 from __future__ import annotations
 
@@ -38,6 +42,9 @@ _pending_costs: dict[str, dict] = {}
 _token_keys: dict[int, str] = {}
 _inflight: dict[tuple[str, int], dict[str, int]] = {}  # what the running flush is writing
 _hook_registered = False
+_wake = threading.Event()  # set when something is queued: the write-behind flusher waits on it
+_next_written = threading.Event()  # set when the next flush has finished
+_flusher_started = False
 
 
 def add(table: str, row_id: int, deltas: dict[str, int], accessed_time: int | None = None,
@@ -48,6 +55,7 @@ def add(table: str, row_id: int, deltas: dict[str, int], accessed_time: int | No
     _ensure_shutdown_hook()
     with _lock:
         _add_locked(table, row_id, deltas, accessed_time, token_key)
+    _signal()
 
 
 def _add_locked(table: str, row_id: int, deltas: dict[str, int], accessed_time: int | None = None,
@@ -75,7 +83,8 @@ def try_hold(user_id: int, user_quota: int, token_id: int, token_remain: int | N
         if token_remain is not None and token_id:
             _add_locked("tokens", token_id, {"remain_quota": -amount, "used_quota": amount}, now, token_key)
         _add_locked("users", user_id, {"quota": -amount})
-        return None
+    _signal()
+    return None
 
 
 def add_log(row: dict) -> None:
@@ -83,6 +92,7 @@ def add_log(row: dict) -> None:
     _ensure_shutdown_hook()
     with _lock:
         _pending_logs.append(dict(row))
+    _signal()
 
 
 def add_cost(row: dict) -> None:
@@ -93,6 +103,31 @@ def add_cost(row: dict) -> None:
         if earlier is not None:
             row = dict(row, created_time=earlier["created_time"], created_at=earlier["created_at"])
         _pending_costs[row["request_id"]] = row
+    _signal()
+
+
+def _signal() -> None:
+    if _flusher_started and not _wake.is_set():
+        _wake.set()
+
+
+def start_flusher(min_spacing: float) -> None:
+    """Write queued changes as they come (group commit); see the module docstring."""
+    global _flusher_started
+    from oneapi.services import scheduler
+    if _flusher_started:
+        return
+    _flusher_started = True
+    scheduler.on_demand(_wake, flush, "billing-write-behind", min_spacing)
+
+
+def flusher_running() -> bool:
+    """Write-behind needs someone to write: without the flusher (stopping, or no background jobs) the
+    ledger writes synchronously."""
+    if not _flusher_started:
+        return False
+    from oneapi.services import scheduler
+    return not scheduler.stopping()
 
 
 def pending(table: str, row_id: int, column: str) -> int:
@@ -101,13 +136,13 @@ def pending(table: str, row_id: int, column: str) -> int:
         return _pending_locked(table, row_id, column)
 
 
-# Write-behind: database balances remembered briefly, so admission needs no query per request. Every flush
-# commit forgets them (its deltas leave _pending and are now in the database); a read that overlapped the
-# commit is not remembered (the generation changed).
+# Write-behind: database balances remembered briefly, so admission needs no query per request. A flush commit
+# adds its deltas to the remembered values (they left _pending and are now in the database); a read that
+# overlapped the commit is not remembered (the generation changed). Changes made elsewhere (an admin, another
+# worker) are seen when the value expires.
 _stored: dict[tuple[str, int, str], tuple[float, int]] = {}
 _generation = 0
 _loading: dict[tuple[str, int, str], threading.Lock] = {}
-
 
 def stored(table: str, row_id: int, column: str, load, ttl: float) -> int | None:
     """The database value of one counter, read with ``load()`` at most every ``ttl`` seconds."""
@@ -137,6 +172,18 @@ def _forget_stored() -> None:
     _stored.clear()
 
 
+def _remember_committed(rows: dict) -> None:
+    """Call under ``_lock``: what a commit moved from pending into the database, into the remembered values."""
+    global _generation
+    _generation += 1
+    for (table, row_id), deltas in rows.items():
+        for column, delta in deltas.items():
+            key = (table, row_id, column)
+            hit = _stored.get(key)
+            if hit is not None and column != "accessed_time":
+                _stored[key] = (hit[0], hit[1] + delta)
+
+
 def _pending_locked(table: str, row_id: int, column: str) -> int:
     # A flush in progress may or may not have committed yet: its deductions count (a balance is never
     # overestimated), its credits do not until they are read back from the database.
@@ -150,6 +197,7 @@ def is_empty() -> bool:
 
 def flush() -> int:
     """Write everything pending. Returns the number of rows written; what fails stays pending."""
+    global _next_written
     if is_empty():
         return 0
     with _flush_lock:  # one flush at a time, so a row's deltas are never written twice
@@ -163,11 +211,34 @@ def flush() -> int:
             _pending_logs.clear()
             _token_keys.clear()
             _pending_costs.clear()
+            written, _next_written = _next_written, threading.Event()
+        committed = False
         try:
-            return _flush(rows, logs, keys, costs)
+            written_rows = _flush(rows, logs, keys, costs)
+            committed = config.settings.ledger_write_behind and written_rows == len(rows)
+            return written_rows
         finally:
             with _lock:
                 _inflight.clear()
+                if committed:
+                    _remember_committed(rows)
+            written.set()
+
+
+def ticket() -> threading.Event:
+    """Set once the flush that takes what is queued now has finished (committed, or failed and kept it)."""
+    with _lock:
+        return _next_written
+
+
+def flush_for_read() -> None:
+    """Before a read that must see this process's queued changes (an API or page showing logs, costs or
+    balances): write them, and wait for a flush that is already writing."""
+    if not flusher_running():
+        return
+    if flush() == 0:
+        with _flush_lock:
+            pass
 
 
 def _flush(rows: dict, logs: list[dict], keys: dict[int, str], costs: dict[str, dict]) -> int:
@@ -214,12 +285,12 @@ def _flush_at_once(rows: dict, logs: list[dict], keys: dict[int, str], costs: di
         log.exception("write-behind flush of %d rows failed; kept for the next flush", len(rows) + len(logs))
         _restore(rows, logs, keys, costs)
         return 0
-    _forget_stored()
     if not same_db:
         failed_logs = _write_logs(logs)
         if failed_logs:
             _restore({}, failed_logs, {})
-    _invalidate_caches(rows, {}, keys)
+    # The token and user caches are left alone: the ledger reads balances through ``accounts`` (remembered
+    # values adjusted above), and invalidating hot rows on every commit made each request reload them.
     return len(rows)
 
 
@@ -238,14 +309,27 @@ def _insert_logs(logs: list[dict]) -> None:
         db.cursor().executemany(sql, [tuple(f.db_value(row[f.name]) for f in fields) for row in rows])
 
 
+_UPDATE_SQL: dict[tuple, str] = {}
+
+
 def _write_row(table: str, row_id: int, deltas: dict[str, int]) -> None:
+    """``UPDATE t SET col = col + ? ... WHERE id = ?`` (``accessed_time`` is set, not added); SQL built once."""
+    if not deltas:
+        return
     model = _MODELS[table]
-    updates = {}
-    for column, value in deltas.items():
-        field = getattr(model, column)
-        updates[field] = value if column == "accessed_time" else field + value
-    if updates:
-        model.update(updates).where(model.id == row_id).execute()
+    db = model._meta.database
+    columns = tuple(deltas)
+    key = (id(db.obj) if hasattr(db, "obj") else id(db), table, columns)
+    sql = _UPDATE_SQL.get(key)
+    if sql is None:
+        quote = lambda name: f"{db.quote[0]}{name}{db.quote[1]}"  # noqa: E731
+        sets = []
+        for column in columns:
+            name = quote(getattr(model, column).column_name)
+            sets.append(f"{name} = {db.param}" if column == "accessed_time" else f"{name} = {name} + {db.param}")
+        sql = _UPDATE_SQL[key] = (f"UPDATE {quote(model._meta.table_name)} SET {', '.join(sets)} "
+                                  f"WHERE {quote(model.id.column_name)} = {db.param}")
+    db.execute_sql(sql, (*deltas.values(), row_id))
 
 
 def _write_logs(logs: list[dict]) -> list[dict]:
@@ -341,3 +425,4 @@ def reset_for_tests() -> None:
         _pending_costs.clear()
     _forget_stored()
     _hook_registered = False
+    _wake.clear()

@@ -214,6 +214,7 @@ def refund(res: Reservation) -> None:
         accounts.move(accounts.Movement(ctx.user_id, ctx.token_id, ctx.token_key, not ctx.token_unlimited,
                                         ctx.channel_id, balance=-res.reserved))
     accounts.upsert_cost(ctx.request_id, ctx.user_id, 0)
+    accounts.await_written()
 
 
 # ------------------------------------------------------------------ internals
@@ -234,6 +235,7 @@ def _finish(res: Reservation, final: int, usage: Usage | None, content: str, sys
     accounts.move(accounts.Movement(ctx.user_id, ctx.token_id, ctx.token_key, not ctx.token_unlimited,
                                     ctx.channel_id, balance=final - res.reserved, used=final, requests=1), row)
     accounts.upsert_cost(ctx.request_id, ctx.user_id, final)
+    accounts.await_written()
     return final
 
 
@@ -271,10 +273,10 @@ def start_jobs(cfg) -> None:
     """Flush batched (or temporarily unwritable) quota changes, and prune old cost rows on the master."""
     from oneapi.billing import batch
     from oneapi.services import scheduler
-    interval = max(1, cfg.batch_update_interval)
     if cfg.ledger_write_behind:
-        interval = min(interval, max(0.05, cfg.ledger_flush_interval_ms / 1000))
-    scheduler.every(interval, batch.flush, "billing-batch-flush")
+        batch.start_flusher(max(0, cfg.ledger_flush_interval_ms) / 1000)
+    # the periodic flush also retries what a failed write kept in memory
+    scheduler.every(max(1, cfg.batch_update_interval), batch.flush, "billing-batch-flush")
     if cfg.is_master:
         scheduler.every(3600, prune_cost_rows, "billing-prune-cost-rows", initial_delay=60)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask import request
 
 from oneapi import config
+from oneapi.billing import accounts
 from oneapi.models.constants import (ROLE_ADMIN, TOKEN_ENABLED, TOKEN_EXHAUSTED, TOKEN_EXPIRED, USER_ENABLED)
 from oneapi.relay.errors import RelayError
 from oneapi.services import cache
@@ -91,7 +92,7 @@ def _validate_token(key: str) -> TokenInfo:
     if token.expired_time != -1 and token.expired_time < now:
         _mark_token(token, TOKEN_EXPIRED)
         raise _fail(401, "该令牌已过期")
-    if not token.unlimited_quota and token.remain_quota <= 0:
+    if not token.unlimited_quota and accounts.token_balance(token.id, token.remain_quota) <= 0:
         _mark_token(token, TOKEN_EXHAUSTED)
         raise _fail(401, "该令牌额度已用尽")
     return token

@@ -5,9 +5,17 @@ small queries and change data only through ``oneapi.services``.
 """
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
+
+from oneapi.billing import batch
 
 bp = Blueprint("web", __name__)
+
+
+@bp.before_request
+def _read_your_writes():
+    if request.method == "GET":  # pages show logs and balances: write what this worker queued first
+        batch.flush_for_read()
 
 # Importing the page modules registers their routes (and the request hooks of csrf/i18n/context).
 from oneapi.web import context, csrf  # noqa: E402,F401

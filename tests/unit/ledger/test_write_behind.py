@@ -14,7 +14,8 @@ def ledger_env():
 
 
 @pytest.fixture
-def wb_db(ledger_db):
+def wb_db(ledger_db, monkeypatch):
+    monkeypatch.setattr(batch, "_flusher_started", True)  # as if the flusher ran; the tests flush themselves
     support.User.update(quota=150_000).where(support.User.id == ledger_db["user"]).execute()
     return ledger_db
 
@@ -82,3 +83,53 @@ def test_balances_remembered_for_admission_are_forgotten_by_each_flush(wb_db):
     batch.flush()  # the database now says 1000 and nothing is pending
     with pytest.raises(ledger.QuotaError):  # a remembered 3000 would let this one overspend
         ledger.reserve(context(wb_db, "wb-r2"), 100, 400)
+
+
+def test_without_a_running_flusher_the_ledger_writes_at_once(ledger_db):
+    """No background jobs (a script, a test app) means nobody would write the queue: settle synchronously."""
+    res = ledger.reserve(context(ledger_db, "wb-sync"), 100, 400)
+    ledger.settle(res, ledger.Usage(100, 50))
+    assert logs_of("wb-sync")[0].quota == 500 and cost_of("wb-sync") == 500 and batch.is_empty()
+
+
+def test_the_flusher_writes_each_change_as_it_comes_and_reads_see_it(wb_db, monkeypatch):
+    import time
+
+    from oneapi.services import scheduler
+    monkeypatch.setattr(batch, "_flusher_started", False)
+    woken = []
+    monkeypatch.setattr(scheduler, "on_demand", lambda wake, job, name, spacing: woken.append((wake, job, spacing)))
+    batch.start_flusher(0.01)
+    (wake, job, spacing), = woken
+    assert job is batch.flush and spacing == 0.01 and batch.flusher_running()
+    res = ledger.reserve(context(wb_db, "wb-gc"), 100, 400)
+    assert wake.is_set()  # the queued change woke the flusher: it does not wait for a timer
+    ledger.settle(res, ledger.Usage(100, 50))
+    assert logs_of("wb-gc") == []
+    batch.flush_for_read()  # what an API read does first
+    assert logs_of("wb-gc")[0].quota == 500 and cost_of("wb-gc") == 500 and batch.is_empty()
+
+
+def test_on_demand_jobs_run_at_once_and_coalesce_signals_that_arrive_while_running():
+    import threading
+    import time
+
+    from oneapi.services import scheduler
+    wake, runs, release = threading.Event(), [], threading.Event()
+
+    def job():
+        runs.append(time.monotonic())
+        release.wait(2)
+
+    scheduler.on_demand(wake, job, "test-on-demand", 0.0)
+    signalled = time.monotonic()
+    wake.set()
+    deadline = time.monotonic() + 2
+    while not runs and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert runs and runs[0] - signalled < 0.5  # served at once, not after a polling interval
+    for _ in range(5):  # signals during a run: one more run serves them all
+        wake.set()
+    release.set()
+    time.sleep(0.3)
+    assert len(runs) == 2
