@@ -314,13 +314,15 @@ def transcription_seconds(answer) -> float:
     return int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + int(millis) / 1000
 
 
-def transcription_charge(answer, pricing: Pricing, group_ratio: float, transcript_tokens: int = 0) -> int:
+def transcription_charge(answer, pricing: Pricing, group_ratio: float, transcript_tokens: int = 0,
+                         upload_seconds: float = 0.0) -> int:
     """Final quota of a transcription or translation from the provider's answer (a JSON object, or the text
     of the text / srt / vtt formats).
 
     An answer with token usage (gpt-4o-transcribe) is billed by it: audio input tokens at the audio input
     price, text input at the model ratio, output at the completion price. Otherwise by the seconds of audio
-    the answer reports (:func:`transcription_quota`).
+    the answer reports, or else the seconds measured in the upload (:mod:`.audio_length`), by
+    :func:`transcription_quota`.
     """
     usage = answer.get("usage") if isinstance(answer, dict) else None
     audio_price = pricing.audio.input_audio_usd_per_million if pricing.audio is not None else 0.0
@@ -331,7 +333,8 @@ def transcription_charge(answer, pricing: Pricing, group_ratio: float, transcrip
         audio_cost = float(audio_tokens) * audio_price * RATIO_PER_USD_PER_MILLION * group_ratio
         text = text_charge(TextUsage(text_tokens, int(usage.get("output_tokens") or 0)), pricing, group_ratio)
         return int(math.ceil(audio_cost)) + text.quota if audio_cost else text.quota
-    return transcription_quota(transcription_seconds(answer), pricing, group_ratio, transcript_tokens)
+    heard = transcription_seconds(answer) or max(float(upload_seconds or 0), 0.0)
+    return transcription_quota(heard, pricing, group_ratio, transcript_tokens)
 
 
 def transcription_preconsume_quota(ratio: float, pre_consumed_quota: int = DEFAULT_PRE_CONSUMED_QUOTA) -> int:

@@ -47,6 +47,8 @@ def test_transcription_charge_by_duration_or_by_tokens():
     assert transcription_charge({"text": "x", "usage": {"type": "duration", "seconds": 60}}, whisper, 1.0) == 3000
     assert transcription_charge("1\n00:00:00,000 --> 00:00:06,000\nx\n", whisper, 0.5) == 150
     assert transcription_charge("plain text, no duration", whisper, 1.0) == 0
+    assert transcription_charge("plain text, no duration", whisper, 1.0, upload_seconds=6.0) == 300
+    assert transcription_charge({"text": "x", "duration": 2}, whisper, 1.0, upload_seconds=6.0) == 100
     gpt4o = resolve_pricing("gpt-4o-transcribe", 1)
     usage = {"type": "tokens", "input_tokens": 70, "output_tokens": 12, "total_tokens": 82,
              "input_token_details": {"audio_tokens": 60, "text_tokens": 10}}
