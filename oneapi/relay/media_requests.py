@@ -1,7 +1,7 @@
 """Checks of image, audio and rerank requests, made before a channel is picked, so a request the provider would
 refuse is answered 400 in OpenAI's error shape without being sent or charged (the fork's ``validateImageRequest``,
-its audio and its rerank checks). Field types of JSON bodies are body_types' concern; this adds what must be present and the
-per-model limits, for JSON and multipart bodies alike (form values arrive as strings).
+its audio and its rerank checks). Field types of JSON bodies are body_types' concern; this adds what must be
+present and the per-model limits, for JSON and multipart bodies alike (form values arrive as strings).
 """
 from __future__ import annotations
 

@@ -13,9 +13,9 @@ import struct
 import orjson
 
 from oneapi.relay.errors import RelayError
-from oneapi.relay.providers.chat_bridge import error_answer, fragment, synthetic_response
+from oneapi.relay.providers.chat_bridge import synthetic_response
 
-MARKER = "embeddings"
+MARKER = "embeddings"  # the relay mode: gemini.reframe finds this module by it
 
 
 def _texts(value) -> list[str]:
@@ -60,18 +60,8 @@ def embeddings_response(answer: dict, model: str, encoding: str, tokens: int) ->
             "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
 
 
-def reframe(resp):
-    """The batchEmbedContents answer of an embeddings request (its URL marked ``#embeddings:...``) in OpenAI's
-    shape."""
-    marker, _, rest = fragment(resp.url).partition(":")
-    if marker != MARKER or resp.status_code // 100 != 2:
-        return resp
-    encoding, _, tokens = rest.partition(":")
-    try:
-        answer = orjson.loads(resp.content)
-    except ValueError:
-        return error_answer(502, "Gemini answered the embeddings request with something other than JSON", resp)
-    finally:
-        resp.close()
+def answer(gemini_answer: dict, params: str, resp):
+    """The batchEmbedContents answer as an OpenAI embeddings response (``params``: ``<encoding>:<tokens>``)."""
+    encoding, _, tokens = params.partition(":")
     model = resp.url.split("#", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0]
-    return synthetic_response(200, embeddings_response(answer, model, encoding, int(tokens or 0)), like=resp)
+    return synthetic_response(200, embeddings_response(gemini_answer, model, encoding, int(tokens or 0)), like=resp)

@@ -12,10 +12,10 @@ import time
 
 import orjson
 
-from oneapi.relay.providers.chat_bridge import error_answer, fragment, synthetic_response
+from oneapi.relay.providers.chat_bridge import error_answer, synthetic_response
 from oneapi.relay.providers.replicate import aspect_ratio
 
-MARKER = "images"
+MARKER = "images"  # the relay mode: gemini.reframe finds this module by it
 _RATIOS = {"1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"}
 _SIZE_RATIOS = {"1792:1024": "16:9", "1024:1792": "9:16", "1536:1024": "3:2", "1024:1536": "2:3"}
 
@@ -57,20 +57,12 @@ def images_response(answer: dict) -> dict:
     return out
 
 
-def reframe(resp):
-    """The generateContent answer of an images request (its URL marked ``#images``) as an images response."""
-    if fragment(resp.url) != MARKER or resp.status_code // 100 != 2:
-        return resp
-    try:
-        answer = orjson.loads(resp.content)
-    except ValueError:
-        return error_answer(502, "Gemini answered the image request with something other than JSON", resp)
-    finally:
-        resp.close()
-    out = images_response(answer)
+def answer(gemini_answer: dict, params: str, resp):
+    """The generateContent answer of an images request as an images response (a 502 when it holds no image)."""
+    out = images_response(gemini_answer)
     if not out["data"]:
-        reason = ((answer.get("promptFeedback") or {}).get("blockReason")
-                  or next((c.get("finishReason") for c in answer.get("candidates") or []), None) or "no image")
+        reason = ((gemini_answer.get("promptFeedback") or {}).get("blockReason")
+                  or next((c.get("finishReason") for c in gemini_answer.get("candidates") or []), None) or "no image")
         return error_answer(502, f"Gemini returned no image ({reason})", resp, "no_image")
     return synthetic_response(200, out, like=resp)
 
