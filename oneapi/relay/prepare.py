@@ -17,7 +17,7 @@ from oneapi.relay import providers, responses_state, user_content
 from oneapi.relay.errors import RelayError
 from oneapi.relay.providers import output_limits
 from oneapi.relay.providers.anthropic import drop_top_p_beside_temperature
-from oneapi.relay.providers.openai_compatible import drop_refused_fields
+from oneapi.relay.providers.openai_compatible import drop_refused_fields, model_refused_fields
 from oneapi.relay.providers.openai_compatible import (adapt_reasoning_params, downgrade_json_schema,
                                                      prefers_responses)
 from oneapi.relay.request import RelayRequest
@@ -168,9 +168,10 @@ def _tweak_json(rr: RelayRequest, channel, model: str, fmt: str) -> tuple[bytes,
 
 
 def _multipart(rr: RelayRequest, model: str) -> tuple[bytes, str]:
-    if not model or rr.form.get("model") == model:
+    refused = model_refused_fields(rr.mode, model or rr.form.get("model"))  # gpt-image: no response_format
+    if (not model or rr.form.get("model") == model) and not any(name in rr.form for name in refused):
         return rr.raw, rr.content_type
-    fields = [(k, v) for k, v in rr.form.items() if k != "model"] + [("model", model)]
+    fields = [(k, v) for k, v in rr.form.items() if k != "model" and k not in refused] + [("model", model)]
     fields += [(name, (filename, data, ctype)) for name, filename, ctype, data in rr.files]
     body, content_type = encode_multipart_formdata(fields)
     return body, content_type

@@ -160,11 +160,23 @@ def adapt_reasoning_params(body: dict, api: str, model: str, channel_type: int |
 _EACH_MESSAGE = "messages[]."  # a refused field of every message rather than of the body
 
 
+_GPT_IMAGE = re.compile(r"^(gpt-image-|chatgpt-image)")
+
+
+def model_refused_fields(mode: str, model) -> tuple:
+    """Fields a model refuses on a route whatever the vendor: GPT Image models always answer b64_json and reject
+    ``response_format`` (400 unknown_parameter), which clients written for dall-e still send."""
+    if mode in ("images", "images_edits") and isinstance(model, str) and _GPT_IMAGE.match(model):
+        return ("response_format",)
+    return ()
+
+
 def drop_refused_fields(body: dict, mode: str, channel_type: int) -> bool:
     """Remove the fields the channel's vendor rejects for this relay mode (xAI images take no size, quality or
     style; ``messages[].name`` is a field of each message); True when something was removed."""
     vendor = VENDORS.get(channel_type)
     refused = dict(vendor.refused_fields).get(mode, ()) if vendor else ()
+    refused += model_refused_fields(mode, body.get("model"))
     changed = False
     for name in refused:
         if name.startswith(_EACH_MESSAGE):

@@ -16,6 +16,9 @@ from .common import require
 
 def _image_data(ctx, prompt, model, count, response_format):
     is_gpt_image = (model or "").startswith("gpt-image")
+    if is_gpt_image and response_format is not None:  # as the real API: GPT Image always answers b64_json
+        raise ApiError(400, "bad_request", "Unknown parameter: 'response_format'.", param="response_format",
+                       code="unknown_parameter")
     fmt = "b64_json" if is_gpt_image else (response_format or "url")
     require(fmt in ("url", "b64_json"), f"Invalid value: '{fmt}'. Supported values are: 'url' and 'b64_json'.",
             "response_format")

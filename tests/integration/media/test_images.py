@@ -73,6 +73,26 @@ def test_gpt_image_1_input_tokens_are_charged_on_top_of_the_per_image_price(worl
     assert world.charged(resp)[0] == 5500 + 10  # + 4 text tokens at $5 / 1M
 
 
+def test_gpt_image_1_takes_no_response_format_so_the_gateway_drops_it(world, emu, openai):
+    """Clients written for dall-e send response_format, which GPT Image models refuse (as the fork, dropped)."""
+    resp = world.post(openai, "/v1/images/generations", {"model": "gpt-image-1", "prompt": "kite", "quality": "low",
+                                                         "response_format": "b64_json"})
+    assert resp.status_code == 200, resp.text
+    assert "response_format" not in emu.last_request("/v1/images/generations")["json"]
+    edit = world.multipart(openai, "/v1/images/edits", {"model": "gpt-image-1", "prompt": "hat", "quality": "low",
+                                                        "response_format": "url"},
+                           {"image": ("cat.png", png(), "image/png")})
+    assert edit.status_code == 200, edit.text
+    sent = emu.last_request("/v1/images/edits")
+    assert "response_format" not in sent["form"] and sent["form"]["prompt"] == "hat"
+    assert sent["files"]["image"]["filename"] == "cat.png"
+    direct = world.emu.url + "/v1/images/generations"  # the emulator refuses it, as OpenAI does
+    import requests
+    refused = requests.post(direct, json={"model": "gpt-image-1", "prompt": "x", "response_format": "url"},
+                            headers={"Authorization": "Bearer sk-test"}, timeout=15)
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "unknown_parameter"
+
+
 def test_gpt_image_1_size_and_quality_select_the_price(world, emu, openai):
     resp = world.post(openai, "/v1/images/generations", {"model": "gpt-image-1", "prompt": "kite", "n": 2,
                                                          "quality": "high", "size": "1536x1024"})
