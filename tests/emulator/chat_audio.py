@@ -1,7 +1,8 @@
 """gpt-4o audio in Chat Completions, as the audio models answer: `input_audio` parts are heard (10 audio tokens
 per second, counted into the prompt) and, with `modalities` holding "audio", the answer is spoken: the message's
 `content` is null and `audio` carries the bytes (base64, in `audio.format`) and their transcript, with the audio
-tokens in `completion_tokens_details`. Non-audio models refuse both, as the real API does."""
+tokens in `completion_tokens_details`; streamed, `delta.audio` carries transcript pieces, then pcm16 data, then
+the expiry. Non-audio models refuse both, as the real API does."""
 import base64
 import binascii
 import math
@@ -57,22 +58,46 @@ def check(body):
         require(audio.get("format") in OUTPUT_FORMATS, f"Invalid value: '{audio.get('format')}'.", "audio.format")
 
 
-def speak(ctx, body, message, usage):
-    """Turn the text answer into spoken audio and count the audio tokens on both sides."""
+def _speech_seconds(transcript):
+    return max(0.2, 0.3 * count_words(transcript))
+
+
+def account(body, usage, transcript):
+    """Add the audio tokens heard (input_audio parts) and, for a spoken answer, said to the usage."""
     heard = input_audio_tokens(body)
     usage["prompt_tokens"] += heard
     usage["total_tokens"] += heard
     usage["prompt_tokens_details"]["audio_tokens"] = heard
+    if wants_audio(body):
+        spoken = math.ceil(_speech_seconds(transcript or "") * TOKENS_PER_SECOND)
+        usage["completion_tokens"] += spoken
+        usage["total_tokens"] += spoken
+        usage["completion_tokens_details"]["audio_tokens"] = spoken
+
+
+def speak(ctx, body, message):
+    """A spoken answer: the text becomes the audio's transcript, `content` is null."""
     if not wants_audio(body):
         return
     transcript = message["content"] or ""
-    seconds = max(0.2, 0.3 * count_words(transcript))
     fmt = body["audio"]["format"]
-    data, _ = speech(seconds, "wav" if fmt == "pcm16" else fmt)
-    spoken = math.ceil(seconds * TOKENS_PER_SECOND)
+    data, _ = speech(_speech_seconds(transcript), "wav" if fmt == "pcm16" else fmt)
     message["content"] = None
     message["audio"] = {"id": ctx.new_id("audio"), "expires_at": now() + 3600,
                         "data": base64.b64encode(data).decode(), "transcript": transcript}
-    usage["completion_tokens"] += spoken
-    usage["total_tokens"] += spoken
-    usage["completion_tokens_details"]["audio_tokens"] = spoken
+
+
+def stream_deltas(ctx, body, transcript, pieces):
+    """The deltas of a spoken streamed answer (transcript pieces, then the pcm16 audio in pieces, then its
+    expiry), or None when the answer is not spoken. Streams only carry pcm16, as the real API."""
+    if not wants_audio(body):
+        return None
+    require(body["audio"]["format"] == "pcm16", "Audio output in streaming mode only supports 'pcm16'.",
+            "audio.format")
+    audio_id = ctx.new_id("audio")
+    pcm = speech(_speech_seconds(transcript), "wav")[0][44:]
+    step = max(1, len(pcm) // 3)
+    deltas = [{"audio": {"id": audio_id, "transcript": piece}} for piece in pieces]
+    deltas += [{"audio": {"id": audio_id, "data": base64.b64encode(pcm[i:i + step]).decode()}}
+               for i in range(0, len(pcm), step)]
+    return deltas + [{"audio": {"id": audio_id, "expires_at": now() + 3600}}]

@@ -137,6 +137,7 @@ def handle_chat(ctx, body, extras=None):
         reply.reasoning = None
     choices = max(1, int(body.get("n") or 1))
     usage = chat_usage(reply, wants_cache(ctx, body), choices)
+    chat_audio.account(body, usage, reply.text)
     base = {"id": ctx.new_id("chatcmpl", "-"), "created": now(), "model": body["model"],
             "system_fingerprint": "fp_emulator"}
     extras = extras or {}
@@ -149,7 +150,7 @@ def handle_chat(ctx, body, extras=None):
         message["tool_calls"] = [{"id": c.id, "type": "function",
                                   "function": {"name": c.name, "arguments": c.arguments_json}}
                                  for c in reply.tool_calls]
-    chat_audio.speak(ctx, body, message, usage)
+    chat_audio.speak(ctx, body, message)
     result = {**base, "object": "chat.completion", "usage": usage, "service_tier": "default", "choices": [
         {"index": i, "message": message, "logprobs": None, "finish_reason": reply.finish, **extras.get("choice", {})}
         for i in range(choices)]}
@@ -177,8 +178,9 @@ def _chat_stream(ctx, body, reply, usage, base, extras, choices):
         chunk(choice, {"role": "assistant", "content": "", "refusal": None})
         for piece in split_pieces(reply.reasoning or "", chunks):
             chunk(choice, {reasoning_field(ctx): piece})
-        for piece in split_pieces(reply.text or "", chunks):
-            chunk(choice, {"content": piece})
+        spoken = chat_audio.stream_deltas(ctx, body, reply.text or "", split_pieces(reply.text or "", chunks))
+        for delta in spoken or ({"content": piece} for piece in split_pieces(reply.text or "", chunks)):
+            chunk(choice, delta)
         for index, call in enumerate(reply.tool_calls):
             chunk(choice, {"tool_calls": [{"index": index, "id": call.id, "type": "function",
                                            "function": {"name": call.name, "arguments": ""}}]})

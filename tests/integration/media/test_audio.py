@@ -169,6 +169,27 @@ def test_audio_input_and_output_in_chat_reach_openai_intact(world, emu, openai):
     assert (prompt, completion) == (usage["prompt_tokens"], usage["completion_tokens"])
 
 
+
+def test_streamed_audio_answer_is_passed_through(world, emu, openai):
+    from tests.support.gateway_world import sse_data
+    import json
+    body = {"model": "gpt-4o-audio-preview", "modalities": ["text", "audio"], "stream": True,
+            "stream_options": {"include_usage": True}, "audio": {"voice": "alloy", "format": "pcm16"},
+            "messages": [{"role": "user", "content": "say something short"}]}
+    with world.post(openai, "/v1/chat/completions", body, stream=True) as resp:
+        assert resp.status_code == 200
+        data = sse_data(resp)
+    assert data[-1] == "[DONE]"
+    chunks = [json.loads(d) for d in data[:-1]]
+    audio = [c["choices"][0]["delta"]["audio"] for c in chunks if c["choices"] and "audio" in c["choices"][0]["delta"]]
+    assert "".join(a.get("transcript", "") for a in audio) == "echo: say something short"
+    pcm = b"".join(base64.b64decode(a["data"]) for a in audio if "data" in a)
+    assert len(pcm) > 1000 and audio[-1].get("expires_at")
+    usage = chunks[-1]["usage"]
+    assert usage["completion_tokens_details"]["audio_tokens"] > 0
+    assert world.charged(resp)[1:] == (usage["prompt_tokens"], usage["completion_tokens"])
+
+
 # ---- Azure deployments -------------------------------------------------------------------------------------
 
 def test_azure_deployments_serve_transcription_and_speech(world, emu):
