@@ -190,6 +190,11 @@ CURRENT_PRICES: Mapping[str, ModelPrice] = MappingProxyType({
     # ~$0.015 per minute of speech; billed per input character when no usage is returned.
     **_same("gpt-4o-mini-tts gpt-4o-mini-tts-2025-12-15",
             replace(P(0.60, 12.0), audio=AudioPrice(usd_per_million_chars=15.0))),
+    # Chat audio models: text prices (audio tokens, $32-$80 / 1M, are billed as text until usage carries them)
+    **_same("gpt-4o-audio-preview gpt-4o-audio-preview-2024-12-17 gpt-4o-audio-preview-2025-06-03 "
+            "gpt-audio gpt-audio-2025-08-28", P(2.5, 10.0)),
+    **_same("gpt-4o-mini-audio-preview gpt-4o-mini-audio-preview-2024-12-17", P(0.15, 0.60)),
+    **_same("gpt-audio-mini gpt-audio-mini-2025-10-06", P(0.60, 2.40)),
     # ---- Anthropic
     **_same("claude-3-haiku-20240307", _CLAUDE_HAIKU_3),
     **_same("claude-3-5-haiku-20241022 claude-3-5-haiku-latest", _CLAUDE_HAIKU_35),

@@ -5,6 +5,7 @@ in chat (input_audio parts and audio output passed to OpenAI channels intact).""
 from __future__ import annotations
 
 import base64
+import math
 
 import pytest
 
@@ -165,8 +166,10 @@ def test_audio_input_and_output_in_chat_reach_openai_intact(world, emu, openai):
     usage = resp.json()["usage"]
     assert usage["prompt_tokens_details"]["audio_tokens"] == 30  # 3 s at 10 tokens per second
     assert usage["completion_tokens_details"]["audio_tokens"] > 0
-    _, prompt, completion = world.charged(resp)
+    quota, prompt, completion = world.charged(resp)
     assert (prompt, completion) == (usage["prompt_tokens"], usage["completion_tokens"])
+    # gpt-4o-audio-preview at its text prices ($2.5 / $10 per 1M): ratio 1.25, completion ratio 4
+    assert quota == math.ceil((prompt + completion * 4) * 1.25)
 
 
 
