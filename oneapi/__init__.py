@@ -1,7 +1,11 @@
 """One API for Python: a drop-in, self-hosted LLM gateway compatible with the original One API."""
 from __future__ import annotations
 
-import logging
+from oneapi import drivers
+
+drivers.defer_mysql()  # before anything imports peewee (see oneapi/drivers.py)
+
+import logging  # noqa: E402
 import os
 import time
 from datetime import timedelta

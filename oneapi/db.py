@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 import peewee
 from playhouse.pool import PooledMySQLDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
 
+from oneapi import drivers
 from oneapi.config import Config
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,7 @@ def make_database(target: Config | Target, cfg: Config) -> peewee.Database:
                                         user=target.user, password=target.password,
                                         autoconnect=True, **dict(target.params), **pool)
     if target.dialect == "mysql":
+        drivers.load_mysql()
         kw = dict(user=target.user, password=target.password, charset="utf8mb4", ssl_disabled=True)
         if target.unix_socket:
             kw["unix_socket"] = target.unix_socket

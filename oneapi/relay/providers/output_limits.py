@@ -12,6 +12,8 @@ cover ``claude-opus-4-5``; the longest matching key wins. A provider prefix (``o
 """
 from __future__ import annotations
 
+import functools
+
 import re
 
 MAX_OUTPUT_TOKENS: dict[str, int] = {
@@ -83,8 +85,10 @@ def _base_name(model: str) -> str:
     return name
 
 
+@functools.lru_cache(maxsize=4096)
 def max_output_tokens(model: str) -> int | None:
-    """The model's output-token maximum, or None when the table does not know the model."""
+    """The model's output-token maximum, or None when the table does not know the model (remembered per
+    name: the table is a prefix scan)."""
     name = _base_name(model)
     for key in _KEYS:
         if name.startswith(key):
