@@ -8,7 +8,7 @@ from ..app import route
 from ..errors import ApiError
 from ..media import png, speech, wav_duration
 from ..tokens import count_words
-from ..wire import body_bytes, body_json, now
+from ..wire import body_bytes, body_json, now, sse, stream_response
 from .common import require
 
 # ---- images ---------------------------------------------------------------------------------------
@@ -154,4 +154,20 @@ def handle_speech(ctx, body):
     seconds = max(0.2, 0.3 * count_words(body["input"]) / float(body.get("speed") or 1.0))
     audio, content_type = speech(seconds, fmt)
     ctx.note_reply({"characters": len(body["input"]), "seconds": round(seconds, 2), "bytes": len(audio)})
+    if body.get("stream_format", "audio") == "sse":
+        return _speech_events(ctx, body, audio)
     return body_bytes(ctx, audio, content_type)
+
+
+def _speech_events(ctx, body, audio):
+    """`stream_format: "sse"` (gpt-4o-mini-tts only): speech.audio.delta events, then speech.audio.done with the
+    token usage, as the real API streams speech."""
+    require(body["model"].startswith("gpt-4o-mini-tts"), "stream_format 'sse' is not supported for this model.",
+            "stream_format")
+    step = max(1, len(audio) // 4)
+    events = [sse({"type": "speech.audio.delta", "audio": base64.b64encode(audio[i:i + step]).decode()})
+              for i in range(0, len(audio), step)]
+    input_tokens, output_tokens = count_words(body["input"]), math.ceil(len(audio) / 800)
+    events.append(sse({"type": "speech.audio.done", "usage": {
+        "input_tokens": input_tokens, "output_tokens": output_tokens, "total_tokens": input_tokens + output_tokens}}))
+    return stream_response(ctx, events, keepalive=None)

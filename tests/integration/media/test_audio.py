@@ -127,6 +127,24 @@ def test_speech_streams_the_audio_with_the_provider_content_type(world, emu, ope
     assert quota == int(len(text) * 7.5)  # tts-1: $15 per 1M characters
 
 
+@pytest.mark.xfail(strict=True, reason="pipeline._deliver_stream settles every stream from its tokens; speech "
+                                       "must settle at meter.media_quota (see issue 9 report)")
+def test_speech_streamed_as_events(world, emu):
+    """gpt-4o-mini-tts with stream_format "sse": the events reach the client, the price stays per character."""
+    from tests.support.gateway_world import sse_data
+    import json
+    cid = world.create_channel(OPENAI, "gpt-4o-mini-tts")
+    text = "streamed speech please"
+    with world.post(cid, "/v1/audio/speech", {"model": "gpt-4o-mini-tts", "input": text, "voice": "alloy",
+                                              "stream_format": "sse"}, stream=True) as resp:
+        assert resp.status_code == 200, resp.text
+        assert resp.headers["Content-Type"].startswith("text/event-stream")
+        events = [json.loads(d) for d in sse_data(resp)]
+    audio = b"".join(base64.b64decode(e["audio"]) for e in events if e["type"] == "speech.audio.delta")
+    assert audio.startswith(b"ID3") and events[-1]["type"] == "speech.audio.done"
+    assert world.charged(resp)[0] == int(len(text) * 7.5)  # $15 per 1M characters
+
+
 def test_speech_hd_costs_double(world, emu, openai):
     resp = world.post(openai, "/v1/audio/speech", {"model": "tts-1-hd", "input": "a" * 1000, "voice": "alloy"})
     assert resp.status_code == 200
