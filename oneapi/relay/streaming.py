@@ -87,21 +87,76 @@ def _idle_limit() -> float:
     return float(getattr(getattr(config, "settings", None), "stream_idle_timeout", 0) or 0)
 
 
-def _runtime():
-    """(spawn, queue class) for the upstream reader: gevent's own in a monkey-patched worker, where emulated
-    threads cost a thread start per stream and a lock dance per chunk; real threads elsewhere (tests)."""
+_END = object()  # the reader's last item when the upstream finished (an exception when it failed)
+_DUE = object()  # the inbox's word that the deadline it was given has come
+
+
+class _Inbox:
+    """The reader's items on their way to the response generator (real threads: tests, sync servers)."""
+
+    queue_class = queue.Queue
+
+    def __init__(self) -> None:
+        self._queue = self.queue_class()
+        self.put = self._queue.put
+
+    @staticmethod
+    def spawn(fn) -> None:
+        threading.Thread(target=fn, name="sse-reader", daemon=True).start()
+
+    def get(self, due: float):
+        """The next item, or ``_DUE`` once the monotonic time ``due`` has come."""
+        try:
+            return self._queue.get(timeout=max(0.01, due - time.monotonic()))
+        except queue.Empty:
+            return _DUE
+
+    def ready(self):
+        """An item already waiting, else None."""
+        return None if self._queue.empty() else self._queue.get_nowait()
+
+    def close(self) -> None:
+        pass
+
+
+class _GreenInbox(_Inbox):
+    """Under gevent: the reader is a plain greenlet, not an emulated thread, and one timer per stream rings at a
+    deadline; a deadline that new data moved later is found out when it rings, instead of a timer started and
+    cancelled for every item."""
+
+    def __init__(self) -> None:
+        import gevent
+        import gevent.queue
+        self.queue_class = gevent.queue.Queue
+        super().__init__()
+        self.spawn = gevent.spawn
+        self._loop = gevent.get_hub().loop
+        self._timer = None
+
+    def get(self, due: float):
+        if self._timer is None:
+            self._timer = self._loop.timer(max(0.01, due - time.monotonic()))
+            self._timer.start(self._ring)
+        return self._queue.get()
+
+    def _ring(self) -> None:
+        self._timer = None
+        self._queue.put(_DUE)
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.close()
+            self._timer = None
+
+
+def _inbox() -> _Inbox:
     try:
         from gevent import monkey
         if monkey.is_module_patched("threading"):
-            import gevent
-            import gevent.queue
-            return gevent.spawn, gevent.queue.Queue
+            return _GreenInbox()
     except ImportError:  # pragma: no cover - gevent is a dependency
         pass
-    return (lambda fn: threading.Thread(target=fn, name="sse-reader", daemon=True).start()), queue.Queue
-
-
-_END = object()  # the reader's last item when the upstream finished; an exception when it failed
+    return _Inbox()
 
 
 def pump(resp, on_event: Callable[[bytes], bytes], on_end: Callable[[], bytes],
@@ -114,8 +169,7 @@ def pump(resp, on_event: Callable[[bytes], bytes], on_end: Callable[[], bytes],
     RELAY_TIMEOUT says: a peer that vanished without closing must not hold the request.
     """
     idle_limit = _idle_limit() if idle_limit is None else idle_limit
-    spawn, make_queue = _runtime()
-    items = make_queue()
+    inbox = _inbox()
     stopped = False
 
     def reader() -> None:
@@ -123,30 +177,30 @@ def pump(resp, on_event: Callable[[bytes], bytes], on_end: Callable[[], bytes],
             for chunk in _read_chunks(resp):
                 if stopped:
                     return
-                items.put(chunk)
-            items.put(_END)
+                inbox.put(chunk)
+            inbox.put(_END)
         except Exception as exc:  # connection reset, incomplete chunked body, closed by us
-            items.put(exc)
+            inbox.put(exc)
 
-    spawn(reader)
+    inbox.spawn(reader)
     splitter = SSESplitter()
     client_gone = False
-    last_byte = time.monotonic()
+    last_byte = last_beat = time.monotonic()
     try:
         while True:
-            wait = KEEPALIVE_SECONDS
-            if idle_limit > 0:
-                wait = max(0.01, min(wait, last_byte + idle_limit - time.monotonic()))
-            try:
-                item = items.get(timeout=wait)
-            except queue.Empty:
-                if idle_limit > 0 and time.monotonic() - last_byte >= idle_limit:
+            beat_due = max(last_byte, last_beat) + KEEPALIVE_SECONDS
+            item = inbox.get(min(beat_due, last_byte + idle_limit) if idle_limit > 0 else beat_due)
+            if item is _DUE:
+                now = time.monotonic()
+                if idle_limit > 0 and now - last_byte >= idle_limit:
                     log.warning("upstream stream idle for %.0f s: ending it", idle_limit)
                     out = on_error(f"upstream sent nothing for {idle_limit:.0f} seconds")
                     if out:
                         yield out
                     return
-                yield KEEPALIVE_FRAME
+                if now >= beat_due:
+                    last_beat = now
+                    yield KEEPALIVE_FRAME
                 continue
             last_byte = time.monotonic()
             outs = []
@@ -155,10 +209,10 @@ def pump(resp, on_event: Callable[[bytes], bytes], on_end: Callable[[], bytes],
                     out = on_event(event)
                     if out:
                         outs.append(out)
-                item = items.get_nowait() if not items.empty() else None
+                item = inbox.ready()
             if outs:
                 yield b"".join(outs)
-            if item is None:
+            if item is None or item is _DUE:
                 continue
             rest = splitter.rest()
             if rest:
@@ -178,5 +232,6 @@ def pump(resp, on_event: Callable[[bytes], bytes], on_end: Callable[[], bytes],
         raise
     finally:
         stopped = True
+        inbox.close()
         _shutdown(resp)
         on_finally(client_gone)

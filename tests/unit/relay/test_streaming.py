@@ -4,14 +4,17 @@ from __future__ import annotations
 import queue
 import time
 
+import gevent.queue
 import pytest
 
 from oneapi.relay import streaming
 
 
 class FakeRaw:
+    queue_class = queue.Queue
+
     def __init__(self) -> None:
-        self.chunks: queue.Queue = queue.Queue()
+        self.chunks = self.queue_class()
 
     def read1(self, n, decode_content=True):
         item = self.chunks.get(timeout=5)
@@ -39,18 +42,21 @@ def test_splitter_handles_split_events_and_crlf():
     assert streaming.parse_event(b"event: x\ndata: 1\ndata: 2\n\n") == ("x", "1\n2")
 
 
-@pytest.fixture(autouse=True)
-def _restore_keepalive():
-    saved = streaming.KEEPALIVE_SECONDS
-    yield
-    streaming.KEEPALIVE_SECONDS = saved
+@pytest.fixture(autouse=True, params=["threads", "gevent"])
+def _runtime(request, monkeypatch):
+    """Every pump test runs with a reader thread and, as in a gevent worker, with a reader greenlet."""
+    monkeypatch.setattr(streaming, "KEEPALIVE_SECONDS", streaming.KEEPALIVE_SECONDS)
+    if request.param == "gevent":
+        monkeypatch.setattr(streaming, "_inbox", streaming._GreenInbox)
+        monkeypatch.setattr(FakeRaw, "queue_class", gevent.queue.Queue)
 
 
-def _pump(resp, keepalive=5.0):
+def _pump(resp, keepalive=5.0, idle_limit=0.0):
     streaming.KEEPALIVE_SECONDS = keepalive
     state = {}
     gen = streaming.pump(resp, lambda e: b"<" + e.strip() + b">", lambda: b"<end>",
-                         lambda msg: f"<error {msg}>".encode(), lambda gone: state.setdefault("gone", gone))
+                         lambda msg: f"<error {msg}>".encode(), lambda gone: state.setdefault("gone", gone),
+                         idle_limit=idle_limit)
     return gen, state
 
 
@@ -78,6 +84,23 @@ def test_keepalive_while_upstream_is_silent():
         out = next(gen)
     assert out == b"<data: x>"
     gen.close()
+
+
+def test_keepalives_do_not_hold_off_the_idle_limit_but_data_does():
+    resp = FakeResponse()
+    gen, state = _pump(resp, keepalive=0.04, idle_limit=0.3)
+    started = time.monotonic()
+    assert next(gen) == streaming.KEEPALIVE_FRAME
+    resp.raw.chunks.put(b"data: x\n\n")
+    out = [next(gen)]
+    while out[-1] != b"<data: x>":
+        out.append(next(gen))
+    fed = time.monotonic()
+    rest = list(gen)
+    assert time.monotonic() - fed >= 0.3 - 0.02 and time.monotonic() - started < 3
+    assert rest[-1] == b"<error upstream sent nothing for 0 seconds>"
+    assert len(rest) >= 4 and set(rest[:-1]) == {streaming.KEEPALIVE_FRAME}
+    assert state == {"gone": False} and resp.closed
 
 
 def test_client_disconnect_closes_upstream_and_reports():
