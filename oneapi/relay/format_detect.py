@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 import orjson
-from flask import Response, request
+from flask import Response, g, request
 
 from oneapi import config
 
@@ -120,9 +120,20 @@ def _peek_json(endpoint: str):
     if request.headers.get("Content-Type", "").startswith("multipart/"):
         return None
     try:
-        return orjson.loads(raw)
+        body = orjson.loads(raw)
     except ValueError:
         return None
+    g.peeked_body = (raw, body)
+    return body
+
+
+def parsed(raw: bytes):
+    """``orjson.loads(raw)``, unless format detection has parsed these very bytes already (large agent bodies
+    carry its markers: tool ``input``, ``tool_choice``)."""
+    peeked = getattr(g, "peeked_body", None)
+    if peeked is not None and peeked[0] is raw:
+        return peeked[1]
+    return orjson.loads(raw)
 
 
 def serving_mode(mode: str) -> str | Response:

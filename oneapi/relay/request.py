@@ -4,11 +4,10 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
-import orjson
 from flask import request
 from werkzeug.formparser import FormDataParser
 
-from oneapi.relay import body_types, media_requests
+from oneapi.relay import body_types, format_detect, media_requests
 from oneapi.relay.errors import RelayError
 
 # Modes whose body must parse (as the original: a parse failure is fatal only for these).
@@ -91,7 +90,7 @@ def read(mode: str, path_model: str | None = None) -> RelayRequest:
         rr.stream = str(rr.form.get("stream", "")).lower() == "true"
     elif raw:
         try:
-            body = orjson.loads(raw)
+            body = format_detect.parsed(raw)
             if not isinstance(body, dict):
                 raise ValueError("the request body must be a JSON object")
             rr.json = body
