@@ -31,6 +31,8 @@ def _count(value) -> int | None:
         return None
     if isinstance(value, int):
         return value
+    if isinstance(value, float) and value.is_integer():  # 2.0 is an integer to body_types (and to Go's decoder)
+        return int(value)
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value)
     return None

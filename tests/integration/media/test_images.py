@@ -29,6 +29,7 @@ def _png_b64(item: dict) -> bytes:
     ({"model": "dall-e-3", "prompt": "a lighthouse", "quality": "hd", "size": "1792x1024"}, 60000),
     ({"model": "dall-e-3", "prompt": "a lighthouse", "size": "1024x1792"}, 40000),
     ({"model": "dall-e-2", "prompt": "a lighthouse", "size": "512x512", "n": 3}, 3 * 11250),
+    ({"model": "dall-e-2", "prompt": "a lighthouse", "size": "512x512", "n": 2.0}, 2 * 11250),
     ({"prompt": "a lighthouse", "size": "256x256"}, 10000),  # model defaults to dall-e-2
 ])
 def test_dall_e_generations_are_billed_per_image_by_size_and_quality(world, emu, openai, body, quota):
