@@ -317,7 +317,7 @@ def run(db_kind: str, duration: int, scenarios: tuple, workdir: pathlib.Path, pr
         direct = f"http://127.0.0.1:{upstream.port}"
         # warm up: connections, caches, encoders
         wrk(gateway.url + "/v1/chat/completions", CHAT_BODY, key, 4, 2, workdir)
-        time.sleep(max(0.0, WARM_UP_S - (time.time() - gateway.started)))  # the tokenizer preload is done
+        time.sleep(max(0.0, WARM_UP_S - (time.time() - gateway.started)))  # let start-up jobs settle
         results["rss_idle_mb"] = round(gateway.rss_mb(), 1)
         peak = results["rss_idle_mb"]
         for name in scenarios:

@@ -18,7 +18,6 @@ from oneapi.cookie_session import CookieSessionInterface
 from oneapi.json_provider import JSONProvider
 
 __version__ = "0.1.0"
-TOKENIZER_PRELOAD_DELAY_S = 3.0
 OPTIONS_MAX_STALENESS_S = 10
 log = logging.getLogger(__name__)
 
@@ -77,13 +76,9 @@ def create_app(cfg: Config | None = None, *, background_jobs: bool = True) -> Fl
 
     from oneapi.billing import tokenizer
     tokenizer.configure(cfg.tiktoken_cache_dir or None)
+    # The encodings (25-45 MB each) are not preloaded: most requests never need them (metering.PromptCount),
+    # and a worker loads one the first time an exact count matters.
     if background_jobs:
-        # Load the encodings off the start-up path, so the first request does not pay ~0.5 s for them; a
-        # little after start, because loading holds the CPU (~1 s) and would delay the worker's first answers.
-        import threading
-        preload = threading.Timer(TOKENIZER_PRELOAD_DELAY_S, tokenizer.preload)
-        preload.name, preload.daemon = "tokenizer-preload", True
-        preload.start()
         # Options are one small table: re-read at least every 10 s, so a PUT /api/option/ served by one worker or
         # instance reaches the others quickly without Redis (SYNC_FREQUENCY still bounds it when shorter).
         scheduler.every(min(cfg.sync_frequency or OPTIONS_MAX_STALENESS_S, OPTIONS_MAX_STALENESS_S), options.load,

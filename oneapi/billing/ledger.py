@@ -153,9 +153,10 @@ def estimate(ctx: RelayContext, prompt_tokens: int, max_tokens: int | None) -> i
 
 
 def reserve(ctx: RelayContext, prompt_tokens: int, max_tokens: int | None, *,
-            quota: int | None = None) -> Reservation:
+            quota: int | None = None, exact_prompt=None) -> Reservation:
     """Pre-consume before the upstream call. ``quota`` replaces the estimate when the price is known
-    up front (images, speech). Raises QuotaError."""
+    up front (images, speech). ``prompt_tokens`` may be an approximation when ``exact_prompt()`` gives the
+    exact count: it is asked for only when the user is not trusted by a wide margin. Raises QuotaError."""
     pricing, group = prices(ctx)
     expected = int(quota) if quota is not None else _estimate(pricing, group, ctx, prompt_tokens, max_tokens)
     expected = max(expected, 0)
@@ -168,6 +169,9 @@ def reserve(ctx: RelayContext, prompt_tokens: int, max_tokens: int | None, *,
     if user_quota is None:
         raise QuotaError(403, "user quota is not enough", "insufficient_user_quota")
     plan = rules.plan_reservation(expected, user_quota, ctx.token_unlimited, remain)
+    if exact_prompt is not None and quota is None and not plan.trusted:
+        expected = max(_estimate(pricing, group, ctx, exact_prompt(), max_tokens), 0)
+        plan = rules.plan_reservation(expected, user_quota, ctx.token_unlimited, remain)
     if not plan.sufficient:
         raise QuotaError(403, "user quota is not enough", "insufficient_user_quota")
     if plan.reserve > 0:

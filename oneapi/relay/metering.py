@@ -24,40 +24,66 @@ except ImportError:  # pragma: no cover
     tokenizer = None
 
 
+def _approximate_counting() -> bool:
+    """The original's ApproximateTokenEnabled option: bytes x 0.38 instead of tiktoken everywhere."""
+    from oneapi.services.options import options
+    return options.get_bool("ApproximateTokenEnabled")
+
+
 def count_text(text: str, model: str) -> int:
     if not text:
         return 0
     if tokenizer is not None:
         try:
-            return int(tokenizer.count_text(text, model))
+            return int(tokenizer.count_text(text, model, _approximate_counting()))
         except Exception:
             log.warning("tokenizer failed; estimating", exc_info=True)
     return max(1, len(text) // 4)
 
 
-def count_prompt(body: dict | None, raw: bytes, model: str, mode: str = "chat") -> int:
+def count_prompt(body: dict | None, raw: bytes, model: str, mode: str = "chat", approximate: bool = False) -> int:
     """Prompt tokens counted locally (for the reservation and for streams that end without usage)."""
     if body and tokenizer is not None:
         try:
             if mode == "claude":
-                return int(tokenizer.count_claude_prompt(body, model))
+                return int(tokenizer.count_claude_prompt(body, model, approximate))
             if mode == "responses":
-                return int(tokenizer.count_responses_input(body, model))
+                return int(tokenizer.count_responses_input(body, model, approximate))
             if mode == "gemini":
                 from oneapi.relay.token_counting import count_gemini
-                return count_gemini(body, model)
+                return count_gemini(body, model, approximate)
             if isinstance(body.get("messages"), list):
-                return int(tokenizer.count_chat_prompt(body["messages"], model))
+                return int(tokenizer.count_chat_prompt(body["messages"], model, approximate))
         except Exception:
             log.warning("prompt counting failed; estimating", exc_info=True)
     if body:
         for key in ("input", "prompt"):
             value = body.get(key)
             if isinstance(value, str):
-                return count_text(value, model)
+                return tokenizer.count_text(value, model, approximate) if tokenizer else count_text(value, model)
             if isinstance(value, list) and all(isinstance(v, str) for v in value):
-                return sum(count_text(v, model) for v in value)
+                return sum(tokenizer.count_text(v, model, approximate) if tokenizer else count_text(v, model)
+                           for v in value)
     return max(1, len(raw) // 4) if raw else 0
+
+
+class PromptCount:
+    """A request's prompt tokens: a quick approximation (bytes x 0.38, above tiktoken's count for most text)
+    first, and tiktoken's exact count only where it matters - a reservation for a user without a wide
+    margin, or a bill without the provider's usage. Most requests never need the encodings, so most workers
+    never load their 25-45 MB."""
+
+    def __init__(self, body: dict | None, raw: bytes, model: str, mode: str):
+        self._args = (body, raw, model, mode)
+        self._exact: int | None = None
+
+    def approximate(self) -> int:
+        return count_prompt(*self._args, approximate=True)
+
+    def exact(self) -> int:
+        if self._exact is None:
+            self._exact = count_prompt(*self._args, approximate=_approximate_counting())
+        return self._exact
 
 
 @dataclass
@@ -86,7 +112,7 @@ class Meter:
     model: str
     is_stream: bool
     started_at: float = field(default_factory=time.time)
-    prompt_estimate: int = 0
+    prompt: PromptCount | None = None
     reservation: object = None
     done: bool = False
 
@@ -102,8 +128,12 @@ class Meter:
             token.unlimited_quota, ch.id, ch.type, getattr(ch, "model_configs", None) or "",
             self.requested_model, self.model, self.is_stream, self.started_at, background=self.background)
 
-    def reserve(self, prompt_tokens: int, max_tokens: int | None, rr=None) -> None:
-        self.prompt_estimate = prompt_tokens
+    def prompt_tokens(self) -> int:
+        """The prompt's exact local count (a bill without the provider's usage)."""
+        return self.prompt.exact() if self.prompt is not None else 0
+
+    def reserve(self, prompt: PromptCount, max_tokens: int | None, rr=None) -> None:
+        self.prompt = prompt
         if ledger is None:
             return
         ctx = self._context()
@@ -111,9 +141,9 @@ class Meter:
             up_front = _media_quota_before(ctx, rr) if rr is not None else None
             self.media_quota = up_front
             if up_front is not None:
-                self.reservation = ledger.reserve(ctx, prompt_tokens, max_tokens, quota=up_front)
+                self.reservation = ledger.reserve(ctx, 0, max_tokens, quota=up_front)
             else:
-                self.reservation = ledger.reserve(ctx, prompt_tokens, max_tokens)
+                self.reservation = ledger.reserve(ctx, prompt.approximate(), max_tokens, exact_prompt=prompt.exact)
         except ledger.QuotaError as exc:
             self.done = True
             raise RelayError(exc.status, exc.message, "one_api_error", exc.code) from exc
@@ -134,7 +164,7 @@ class Meter:
             return
         self.done = True
         if usage is None:  # no usage from upstream: count what was delivered
-            usage = UsageNumbers(self.prompt_estimate, count_text(delivered_text, self.model))
+            usage = UsageNumbers(self.prompt_tokens(), count_text(delivered_text, self.model))
             estimated = True
         if ledger is None or self.reservation is None:
             return

@@ -101,7 +101,7 @@ def _attempt(caller: Caller, rr: RelayRequest, channel) -> Response:
     meter = metering.Meter(g.request_id, caller, channel, rr.model, model, rr.stream,
                            started_at=getattr(g, "start_time", time.time()), background=rr.background)
     observe.attempting(meter)
-    meter.reserve(metering.count_prompt(rr.json, rr.raw if not rr.is_multipart else b"", model, rr.mode),
+    meter.reserve(metering.PromptCount(rr.json, rr.raw if not rr.is_multipart else b"", model, rr.mode),
                   output_limits.within_limit(rr.max_tokens, model), rr)
     try:
         resp = upstream.send("POST", prepared.url,
@@ -230,7 +230,7 @@ def _settle_json(rr: RelayRequest, prepared: prep.Prepared, meter: metering.Mete
         meter.settle_quota(meter.media_quota, _usage_from_body(prepared.provider_format, rr.mode, body))
         return
     usage = _usage_from_body(prepared.provider_format, rr.mode, body)
-    meter.settle(usage or metering.UsageNumbers(meter.prompt_estimate, 0),
+    meter.settle(usage or metering.UsageNumbers(meter.prompt_tokens(), 0),
                  system_prompt_reset=prepared.system_prompt_reset, estimated=usage is None)
 
 

@@ -11,8 +11,8 @@ def count_claude(body: dict, model: str) -> int:
     return int(tokenizer.count_claude_prompt(body, model))
 
 
-def count_gemini(body: dict, model: str) -> int:
+def count_gemini(body: dict, model: str, approximate: bool = False) -> int:
     """A Gemini request body (``contents``, ``systemInstruction``, ``tools``) counted as the equivalent chat."""
     chat = CODECS["chat"].encode_request(CODECS["gemini"].decode_request(body))
-    return int(tokenizer.count_chat_prompt(chat.get("messages") or [], model)
-               + tokenizer.count_tools(chat.get("tools"), model))
+    return int(tokenizer.count_chat_prompt(chat.get("messages") or [], model, approximate)
+               + tokenizer.count_tools(chat.get("tools"), model, approximate))

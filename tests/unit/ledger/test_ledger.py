@@ -208,3 +208,21 @@ def test_log_records_elapsed_time_and_request_id(ledger_db):
     assert 1500 <= row.elapsed_time < 5000
     assert row.trace_id == "t-1" and row.created_at > 0
     assert Log.select().count() == 1
+
+
+def test_an_approximate_prompt_count_is_refined_only_when_the_user_is_not_trusted(ledger_db):
+    """The quick count sizes the reservation for a user with a wide margin; the exact count is asked for
+    when the reservation is real (and only then would a worker load tiktoken's encodings)."""
+    asked = []
+
+    def exact():
+        asked.append(1)
+        return 100
+
+    res = ledger.reserve(context(ledger_db, "r-approx", limited=False), 150, 400, exact_prompt=exact)
+    assert asked == [] and (res.reserved, res.estimate) == (0, 2100)  # (500 + 150 + 400) x 2, trusted
+    ledger.refund(res)
+    _set_user_quota(ledger_db, 150_000)  # < 100 x 2100: not trusted, so the reservation uses the exact count
+    res = ledger.reserve(context(ledger_db, "r-exact", limited=False), 150, 400, exact_prompt=exact)
+    assert asked == [1] and (res.reserved, res.estimate) == (2000, 2000)
+    ledger.refund(res)
