@@ -1,7 +1,8 @@
 """Relaying a server-sent-event stream event by event, as it arrives.
 
 A reader (a greenlet under gevent) pulls raw bytes from the upstream with ``raw.read1`` and hands them over a
-queue; the response generator splits them into complete events and yields each at once. While the upstream is
+queue; the response generator splits them into complete events and yields them at once (what arrived together
+in one piece). While the upstream is
 silent the client gets ``: keep-alive`` comments. A client disconnect (``GeneratorExit``) closes the upstream
 connection at once; an upstream that dies mid-stream gets the client a well-formed error event.
 """
@@ -13,6 +14,10 @@ import socket
 import threading
 import time
 from typing import Callable, Iterator
+
+import gevent
+import gevent.queue
+from gevent import monkey
 
 from oneapi.relay.formats.sse import event_fields
 
@@ -124,12 +129,11 @@ class _GreenInbox(_Inbox):
     deadline; a deadline that new data moved later is found out when it rings, instead of a timer started and
     cancelled for every item."""
 
+    queue_class = gevent.queue.Queue
+    spawn = staticmethod(gevent.spawn)
+
     def __init__(self) -> None:
-        import gevent
-        import gevent.queue
-        self.queue_class = gevent.queue.Queue
         super().__init__()
-        self.spawn = gevent.spawn
         self._loop = gevent.get_hub().loop
         self._timer = None
 
@@ -150,13 +154,7 @@ class _GreenInbox(_Inbox):
 
 
 def _inbox() -> _Inbox:
-    try:
-        from gevent import monkey
-        if monkey.is_module_patched("threading"):
-            return _GreenInbox()
-    except ImportError:  # pragma: no cover - gevent is a dependency
-        pass
-    return _Inbox()
+    return _GreenInbox() if monkey.is_module_patched("threading") else _Inbox()
 
 
 def pump(resp, on_event: Callable[[bytes], bytes], on_end: Callable[[], bytes],
