@@ -42,8 +42,6 @@ def build_app(workdir: pathlib.Path, upstream_port: int, env: dict):
     from oneapi import config, create_app
     cfg = config.load({**BENCH_ENV, "SQLITE_PATH": str(workdir / "bench.db"), **env})
     app = create_app(cfg)
-    from oneapi.billing import tokenizer
-    tokenizer.preload()  # what the worker does 3 s after start
     admin = app.test_client()
     auth = {"Authorization": Gateway.ACCESS_TOKEN}
     admin.post("/api/channel/", headers=auth, json={
