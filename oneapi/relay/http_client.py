@@ -12,6 +12,7 @@ callers catch one family either way.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import ssl
 import threading
@@ -22,7 +23,7 @@ from urllib.parse import urlsplit
 import orjson
 from requests import exceptions as rex
 from requests.structures import CaseInsensitiveDict
-from requests.utils import default_user_agent
+from requests.utils import default_user_agent, requote_uri
 
 try:  # a zero-timeout readiness probe must not yield to the gevent hub
     from gevent.monkey import get_original
@@ -35,6 +36,7 @@ IDLE_SECONDS = 30.0       # providers close idle keep-alive connections after 60
 MAX_HEADER_LINES = 200
 MAX_LINE = 65536
 _USER_AGENT = default_user_agent()
+_PLAIN_TARGET = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*\Z")  # nothing to percent-encode
 
 
 class SentRequest:
@@ -176,6 +178,8 @@ def _target(url: str) -> tuple[tuple, str, str]:
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
+    if not _PLAIN_TARGET.match(path):  # spaces, non-ASCII: percent-encoded as requests would
+        path = requote_uri(path)
     return (scheme, host, port), path, host_header
 
 

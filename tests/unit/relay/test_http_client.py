@@ -266,3 +266,14 @@ def test_https_verifies_the_certificate_and_reuses_the_tls_connection(tmp_path):
     finally:
         http_client.reset()
         server.shutdown()
+
+
+def test_the_request_target_is_percent_encoded_where_it_must_be():
+    server = ScriptedServer([JSON_ANSWER, JSON_ANSWER])
+    try:
+        http_client.request("GET", server.url + "/v1/responses/ 0 é?q=a b", headers={})
+        http_client.request("GET", server.url + "/v1/models/a%2Fb?x=1&y=%20", headers={})
+        assert server.requests[0].startswith(b"GET /v1/responses/%200%20%C3%A9?q=a%20b HTTP/1.1\r\n")
+        assert server.requests[1].startswith(b"GET /v1/models/a%2Fb?x=1&y=%20 HTTP/1.1\r\n")
+    finally:
+        server.close()
