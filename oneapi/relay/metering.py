@@ -117,6 +117,7 @@ class Meter:
     done: bool = False
 
     media_quota: int | None = None
+    upload_seconds: float = 0.0  # speech-to-text: the uploaded audio's duration
     # a run of responses_state.background: usage only arrives at the end, so the ledger reserves at least
     # PRECONSUME_TOKEN_FOR_BACKGROUND_REQUEST output tokens
     background: bool = False
@@ -137,6 +138,10 @@ class Meter:
         if ledger is None:
             return
         ctx = self._context()
+        if rr is not None and rr.mode in _TRANSCRIPTION_MODES:
+            from oneapi.billing import audio_length
+            upload = next((data for name, _, _, data in rr.files if name == "file"), b"")
+            self.upload_seconds = audio_length.seconds(upload) or 0.0
         try:
             up_front = _media_quota_before(ctx, rr) if rr is not None else None
             self.media_quota = up_front
@@ -181,12 +186,20 @@ class Meter:
         if ledger is None or self.reservation is None:
             return self.settle_quota(0)
         text = body.get("text", "") if isinstance(body, dict) else str(body or "")
-        duration = float(body.get("duration") or 0) if isinstance(body, dict) else 0.0
         from oneapi.billing import quota as rules
         res = self.reservation
         tokens = count_text(text, self.model)
-        self.settle_quota(rules.transcription_quota(duration, res.pricing, res.group_ratio, tokens),
-                          UsageNumbers(0, tokens))
+        self.settle_quota(rules.transcription_charge(body, res.pricing, res.group_ratio, tokens,
+                                                     self.upload_seconds), UsageNumbers(0, tokens))
+
+    def settle_image(self, body, usage: UsageNumbers | None) -> None:
+        """Images: the per-image price fixed before the call, plus what a GPT Image answer's usage adds."""
+        quota = self.media_quota or 0
+        if ledger is not None and self.reservation is not None and isinstance(body, dict):
+            from oneapi.billing import quota as rules
+            res = self.reservation
+            quota += rules.image_input_quota(body.get("usage"), res.pricing, res.group_ratio)
+        self.settle_quota(quota, usage)
 
     def settle_quota(self, quota: int, usage: UsageNumbers | None = None) -> None:
         if self.done:

@@ -226,7 +226,10 @@ def _settle_json(rr: RelayRequest, prepared: prep.Prepared, meter: metering.Mete
     if rr.mode in ("audio_transcription", "audio_translation"):
         meter.settle_transcription(body)
         return
-    if meter.media_quota is not None:  # images and speech: the price was known before the call
+    if rr.mode in ("images", "images_edits"):
+        meter.settle_image(body, _usage_from_body(prepared.provider_format, rr.mode, body))
+        return
+    if meter.media_quota is not None:  # speech: the price was known before the call
         meter.settle_quota(meter.media_quota, _usage_from_body(prepared.provider_format, rr.mode, body))
         return
     usage = _usage_from_body(prepared.provider_format, rr.mode, body)
@@ -262,8 +265,11 @@ def _deliver_stream(rr: RelayRequest, prepared: prep.Prepared, resp, meter: mete
     def finished(client_gone: bool) -> None:
         if client_gone:
             log.info("request %s: client disconnected mid-stream", meter.request_id)
-        meter.settle(processor.usage, delivered_text=processor.delivered_text(),
-                     system_prompt_reset=prepared.system_prompt_reset)
+        if meter.media_quota is not None:  # speech streamed as events: priced by its characters before the call
+            meter.settle_quota(meter.media_quota)
+        else:
+            meter.settle(processor.usage, delivered_text=processor.delivered_text(),
+                         system_prompt_reset=prepared.system_prompt_reset)
         watch.finished()
         from oneapi.db import close_request_connections
         close_request_connections()

@@ -54,9 +54,6 @@ def test_every_response_format_keeps_its_body_and_content_type(world, emu, opena
     assert body in resp.text
 
 
-@pytest.mark.xfail(strict=True, reason="metering.settle_transcription reads only verbose_json's duration; it must "
-                                       "use quota.transcription_charge with the upload's audio_length "
-                                       "(see issue 9 report)")
 @pytest.mark.parametrize("fmt", ["json", "text", "srt", "vtt"])
 def test_other_formats_are_billed_by_duration_too(world, emu, openai, fmt):
     resp = _transcribe(world, openai, response_format=fmt)
@@ -64,8 +61,6 @@ def test_other_formats_are_billed_by_duration_too(world, emu, openai, fmt):
     assert world.charged(resp)[0] == 6 * WHISPER_PER_SECOND
 
 
-@pytest.mark.xfail(strict=True, reason="metering.settle_transcription must use quota.transcription_charge "
-                                       "(see issue 9 report)")
 def test_gpt_4o_transcribe_is_billed_by_the_tokens_it_reports(world, emu, openai):
     resp = _transcribe(world, openai, model="gpt-4o-transcribe")
     assert resp.status_code == 200, resp.text
@@ -127,8 +122,6 @@ def test_speech_streams_the_audio_with_the_provider_content_type(world, emu, ope
     assert quota == int(len(text) * 7.5)  # tts-1: $15 per 1M characters
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline._deliver_stream settles every stream from its tokens; speech "
-                                       "must settle at meter.media_quota (see issue 9 report)")
 def test_speech_streamed_as_events(world, emu):
     """gpt-4o-mini-tts with stream_format "sse": the events reach the client, the price stays per character."""
     from tests.support.gateway_world import sse_data

@@ -65,8 +65,6 @@ def test_gpt_image_1_returns_b64_json_and_its_usage(world, emu, openai):
     assert (prompt, completion) == (4, 272)
 
 
-@pytest.mark.xfail(strict=True, reason="the pipeline settles images at the up-front per-image quota; "
-                                       "quota.image_input_quota must be added at settlement (see issue 9 report)")
 def test_gpt_image_1_input_tokens_are_charged_on_top_of_the_per_image_price(world, emu, openai):
     resp = world.post(openai, "/v1/images/generations", {"model": "gpt-image-1", "prompt": "a small red kite",
                                                          "quality": "low", "size": "1024x1024"})
