@@ -8,6 +8,7 @@ from gevent import monkey
 monkey.patch_all()  # before anything else is imported
 
 import argparse  # noqa: E402
+import gc  # noqa: E402
 import logging  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
@@ -46,6 +47,7 @@ def main() -> None:
     cfg = config.settings
     port = cfg.port if args.port is None else args.port
     app = create_app(cfg)
+    gc.freeze()  # as gunicorn.conf.py's post_worker_init: the app's own objects stay out of full collections
     # A pool (not bare greenlets) so that stopping can cut what is left after the drain.
     server = WSGIServer((args.host, port), app, handler_class=_NoDelayHandler, log=None, error_log=log,
                         spawn=Pool(10_000))

@@ -54,6 +54,10 @@ def on_starting(server):
 def post_worker_init(worker):
     # In the worker process only: its own drain ends at SHUTDOWN_TIMEOUT, before the master's deadline.
     worker.cfg.set("graceful_timeout", _cfg.shutdown_timeout)
+    # The app's import-time objects live as long as the worker: out of the collector's sight, full
+    # collections (pauses of 30-140 ms under stream load) scan only what requests create.
+    import gc
+    gc.freeze()
 
 
 def child_exit(server, worker):

@@ -153,7 +153,8 @@ def _fail_attempt(caller, rr, channel, resp, meter) -> None:
     channel_health.on_upstream_error(channel, caller.group, rr.model, status, err.type, err.code, message)
     observe.upstream_failed(observe.status_kind(status), channel.id)
     retryable = status >= 500 or status in RETRY_STATUSES
-    raise AttemptFailed(RelayError(status, message, err.type or "upstream_error", err.code), retryable)
+    raise AttemptFailed(RelayError(status, message, err.type or "upstream_error", err.code, err.param or ""),
+                        retryable)
 
 
 # ---- delivering the answer -------------------------------------------------------------------------------

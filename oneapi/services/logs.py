@@ -160,7 +160,10 @@ def delete_before(target_timestamp: Any) -> int:
     ts = as_int(target_timestamp, "target_timestamp", default=0)
     if ts <= 0:
         raise ServiceError("target timestamp is required")
-    return Log.delete().where(Log.created_at < ts).execute()
+    deleted = Log.delete().where(Log.created_at < ts).execute()
+    from oneapi.services import web_support
+    web_support.clear_usage_cache()  # the usage pages' past-day totals counted the deleted rows
+    return deleted
 
 
 def dashboard(user_id: int, *, now: float | None = None) -> list[dict]:

@@ -49,3 +49,17 @@ def test_served_models_lists_enabled_abilities(app):
         disabled = channels.create_channels({"type": 1, "name": "d", "key": "k2", "models": "m3", "group": "default"})
         channels.set_status(disabled[0].id, 2)
         assert web_support.served_models() == {"m1": ["default", "vip"], "m2": ["default", "vip"]}
+
+
+def test_deleting_old_logs_drops_them_from_the_cached_past_days(app):
+    from oneapi.services import logs, web_support
+    today = web_support.day_start()
+    with app.app_context():
+        web_support.clear_usage_cache()
+        _log(1, "root", "gpt-4o", "a", 1, 40, today - 2 * 86400 + 60)
+        since = today - 6 * 86400
+        assert web_support.usage_report("model", since, int(time.time())) == [
+            {"key": "gpt-4o", "requests": 1, "quota": 40, "prompt_tokens": 10, "completion_tokens": 5,
+             "cached_tokens": 0}]
+        assert logs.delete_before(today - 86400) == 1
+        assert web_support.usage_report("model", since, int(time.time())) == []

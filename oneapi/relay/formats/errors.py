@@ -56,10 +56,11 @@ def decode_any(status: int, body: bytes) -> ir.Error:
     if not isinstance(err, dict):
         msg = data.get("message") if isinstance(data, dict) else None
         return ir.Error(status=status, message=msg or text.strip())
-    code = err.get("code")
+    code, param = err.get("code"), err.get("param")
     return ir.Error(
         status=status,
         message=str(err.get("message") or text.strip()),
         type=err.get("type") or err.get("status"),
         code=None if code is None else str(code),
+        param=param if isinstance(param, str) else None,
     )

@@ -216,6 +216,7 @@ class Error:
     message: str
     type: str | None = None
     code: str | None = None
+    param: str | None = None
 
 
 # ---------------------------------------------------------------- stream events

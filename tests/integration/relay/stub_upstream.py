@@ -69,9 +69,9 @@ class StubUpstream:
             self.records.append(record)
         return self._answer(name, path, body or {}, record)(environ, start_response)
 
-    def _error(self, status: int, message: str, type_: str, code=None) -> Response:
+    def _error(self, status: int, message: str, type_: str, code=None, param=None) -> Response:
         headers = {"Retry-After": "1"} if status == 429 else {}
-        return Response(json.dumps({"error": {"message": message, "type": type_, "param": None, "code": code}}),
+        return Response(json.dumps({"error": {"message": message, "type": type_, "param": param, "code": code}}),
                         status=status, mimetype="application/json", headers=headers)
 
     def _answer(self, name: str, path: str, body: dict, record: dict) -> Response:
@@ -86,7 +86,7 @@ class StubUpstream:
         if mode == "credit":
             return self._error(403, "Your credit balance is too low to access the API.", "invalid_request_error")
         if mode == "bad400":
-            return self._error(400, "Invalid value for 'temperature'.", "invalid_request_error")
+            return self._error(400, "Invalid value for 'temperature'.", "invalid_request_error", param="temperature")
         if mode == "slow":
             time.sleep(1.5)
         model = body.get("model") or record["form"].get("model") or ""

@@ -86,6 +86,7 @@ def test_client_errors_are_not_retried(gw):
     assert resp.status_code == 400
     err = resp.get_json()["error"]
     assert err["message"].startswith("Invalid value for 'temperature'. (request id: ")
+    assert err["param"] == "temperature"  # the provider's pointer at the bad field reaches the client
     assert _names(gw) == ["a"]
 
 
