@@ -37,6 +37,29 @@ if _cfg.enable_prometheus_metrics and not os.environ.get("PROMETHEUS_MULTIPROC_D
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = _own_metrics_dir
 
 
+def _date_header_once_per_second():
+    """gunicorn formats the Date header with email.utils for every response (2% of a relayed request); the
+    text only changes once a second."""
+    import time
+
+    from gunicorn import util
+    formatted = util.http_date
+    last = [0, ""]
+
+    def http_date(timestamp=None):
+        if timestamp is not None:
+            return formatted(timestamp)
+        now = int(time.time())
+        if now != last[0]:
+            last[0], last[1] = now, formatted(now)
+        return last[1]
+
+    util.http_date = http_date
+
+
+_date_header_once_per_second()
+
+
 def on_starting(server):
     # Migrate and bootstrap once here, so that several workers never race on a new database.
     from oneapi.logging_setup import configure

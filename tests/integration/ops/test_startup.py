@@ -41,3 +41,23 @@ def test_instances_start_together_on_a_new_shared_database(dialect, tmp_path):
         assert dbs.raw_query(tdb, "SELECT count(*) FROM users") == [(1,)]
     finally:
         dbs.drop(tdb)
+
+
+def test_the_date_header_follows_the_clock(tmp_path):
+    """gunicorn's Date header is formatted once a second (gunicorn.conf.py), never stale."""
+    import email.utils
+    import time
+
+    import requests
+    tdb = dbs.create("sqlite", tmp_path)
+    try:
+        with GatewayServer(gateway_env(tdb)) as server:
+            seen = []
+            for _ in range(3):
+                date = requests.get(server.url + "/api/status", timeout=5).headers["Date"]
+                seen.append(email.utils.parsedate_to_datetime(date).timestamp())
+                assert abs(seen[-1] - time.time()) <= 2
+                time.sleep(0.6)
+            assert seen[-1] > seen[0]
+    finally:
+        dbs.drop(tdb)
