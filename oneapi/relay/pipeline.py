@@ -263,19 +263,35 @@ def _deliver_stream(rr: RelayRequest, prepared: prep.Prepared, resp, meter: mete
     processor = conversion_extras.wrap_stream(rr, processor)  # tool names, reasoning field, <think>
     watch = observe.StreamWatch(rr.model, meter)
 
-    def finished(client_gone: bool) -> None:
-        if client_gone:
-            log.info("request %s: client disconnected mid-stream", meter.request_id)
+    def settle() -> None:  # once: later calls do nothing
         if meter.media_quota is not None:  # speech streamed as events: priced by its characters before the call
             meter.settle_quota(meter.media_quota)
         else:
             meter.settle(processor.usage, delivered_text=processor.delivered_text(),
                          system_prompt_reset=prepared.system_prompt_reset)
+
+    # A client that has the final event reads its cost, log and balance at once: settle (and await the
+    # ledger's commit) before that event is written, not after the stream is over.
+    def on_event(raw: bytes) -> bytes:
+        out = processor.on_event(raw)
+        if out and stream_processors.ends_stream(out):
+            settle()
+        return out
+
+    def on_end() -> bytes:
+        out = processor.on_end()
+        settle()
+        return out
+
+    def finished(client_gone: bool) -> None:
+        if client_gone:
+            log.info("request %s: client disconnected mid-stream", meter.request_id)
+        settle()
         watch.finished()
         from oneapi.db import close_request_connections
         close_request_connections()
 
-    body = watch.body(streaming.pump(resp, watch.on_event(processor.on_event), processor.on_end,
+    body = watch.body(streaming.pump(resp, watch.on_event(on_event), on_end,
                                      watch.on_error(processor.on_error), finished))
     # Auth, routing and the reservation are done: a stream may last minutes, so it holds no pooled connection
     # meanwhile (settlement at the end takes one briefly). Otherwise N streams would need N connections.

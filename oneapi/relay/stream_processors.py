@@ -3,6 +3,7 @@ converted from the provider's stream format to the client's."""
 from __future__ import annotations
 
 import logging
+import re
 
 import orjson
 
@@ -181,6 +182,17 @@ class Converting:
         self.failed = True
         from oneapi.relay.errors import with_request_id
         return self.encoder.error(502, with_request_id(message))
+
+
+# The client's last event: SDKs stop reading there (the OpenAI SDK closes the response at [DONE]).
+_FINAL_EVENT = re.compile(rb"^(?:data: ?\[DONE\]|event: ?(?:message_stop|response\.(?:completed|incomplete|failed)))\s*$",
+                          re.MULTILINE)
+
+
+def ends_stream(out: bytes) -> bool:
+    """Whether ``out`` carries the client's final event, so what must precede the client's next read (the
+    request's settlement) has to happen before it is written."""
+    return bool(_FINAL_EVENT.search(out))
 
 
 def for_request(rr, prepared):
