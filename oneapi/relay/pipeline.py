@@ -283,6 +283,11 @@ def _deliver_stream(rr: RelayRequest, prepared: prep.Prepared, resp, meter: mete
         settle()
         return out
 
+    def on_error(message: str) -> bytes:  # the error event ends the stream too
+        out = processor.on_error(message)
+        settle()
+        return out
+
     def finished(client_gone: bool) -> None:
         if client_gone:
             log.info("request %s: client disconnected mid-stream", meter.request_id)
@@ -292,7 +297,7 @@ def _deliver_stream(rr: RelayRequest, prepared: prep.Prepared, resp, meter: mete
         close_request_connections()
 
     body = watch.body(streaming.pump(resp, watch.on_event(on_event), on_end,
-                                     watch.on_error(processor.on_error), finished))
+                                     watch.on_error(on_error), finished))
     # Auth, routing and the reservation are done: a stream may last minutes, so it holds no pooled connection
     # meanwhile (settlement at the end takes one briefly). Otherwise N streams would need N connections.
     from oneapi.db import close_request_connections

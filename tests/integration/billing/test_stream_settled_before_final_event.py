@@ -30,13 +30,13 @@ def world(tmp_path_factory):
                            workers=2, log_path=str(tmp / "gateway.log"))
     server.start()
     channels = {}
-    for type_id, model in ((1, "gpt-4o-mini"), (14, CLAUDE)):
-        name = f"final-{type_id}"
+    for label, type_id, model, base_url in (("openai", 1, "gpt-4o-mini", emu.url), ("claude", 14, CLAUDE, emu.url),
+                                            ("cut", 1, "gpt-4o-mini", emu.scenario_url("cut"))):
         resp = requests.post(server.url + "/api/channel/", headers={"Authorization": ROOT_ACCESS_TOKEN}, timeout=15,
-                             json={"type": type_id, "key": "sk-test", "name": name, "base_url": emu.url,
+                             json={"type": type_id, "key": "sk-test", "name": f"final-{label}", "base_url": base_url,
                                    "models": model, "group": "default"})
         assert resp.json()["success"], resp.text
-        channels[type_id] = dbs.raw_query(tdb, f"SELECT id FROM channels WHERE name = '{name}'")[0][0]
+        channels[label] = dbs.raw_query(tdb, f"SELECT id FROM channels WHERE name = 'final-{label}'")[0][0]
     yield server, tdb, channels
     server.stop()
     emu.stop()
@@ -50,19 +50,21 @@ def _read_until(resp: requests.Response, final: str) -> None:
     raise AssertionError(f"the stream ended without {final!r}")
 
 
-@pytest.mark.parametrize("path, channel_type, body, final", [
-    ("/v1/chat/completions", 1, {"model": "gpt-4o-mini", "stream": True,
+@pytest.mark.parametrize("path, channel, body, final", [
+    ("/v1/chat/completions", "openai", {"model": "gpt-4o-mini", "stream": True,
                                  "messages": [{"role": "user", "content": "hi"}]}, "data: [DONE]"),
-    ("/v1/chat/completions", 14, {"model": CLAUDE, "stream": True,  # converted: [DONE] made by the gateway
+    ("/v1/chat/completions", "claude", {"model": CLAUDE, "stream": True,  # converted: [DONE] made by the gateway
                                   "messages": [{"role": "user", "content": "hi"}]}, "data: [DONE]"),
-    ("/v1/messages", 14, {"model": CLAUDE, "stream": True, "max_tokens": 50,
+    ("/v1/messages", "claude", {"model": CLAUDE, "stream": True, "max_tokens": 50,
                           "messages": [{"role": "user", "content": "hi"}]}, "event: message_stop"),
-    ("/v1/responses", 1, {"model": "gpt-4o-mini", "stream": True, "input": "hi"}, "event: response.completed"),
-], ids=["chat", "chat-from-claude", "messages", "responses"])
-def test_cost_and_log_are_final_when_the_client_has_the_final_event(world, path, channel_type, body, final):
+    ("/v1/responses", "openai", {"model": "gpt-4o-mini", "stream": True, "input": "hi"}, "event: response.completed"),
+    ("/v1/chat/completions", "cut", {"model": "gpt-4o-mini", "stream": True,  # the gateway's error event, then [DONE]
+                                     "messages": [{"role": "user", "content": "hi"}]}, "data: [DONE]"),
+], ids=["chat", "chat-from-claude", "messages", "responses", "upstream-cut"])
+def test_cost_and_log_are_final_when_the_client_has_the_final_event(world, path, channel, body, final):
     server, tdb, channels = world
     resp = requests.post(server.url + path, json=body, stream=True, timeout=30,
-                         headers={"Authorization": f"Bearer sk-{ROOT_KEY}-{channels[channel_type]}"})
+                         headers={"Authorization": f"Bearer sk-{ROOT_KEY}-{channels[channel]}"})
     assert resp.status_code == 200
     request_id = resp.headers["X-Oneapi-Request-Id"]
     _read_until(resp, final)
