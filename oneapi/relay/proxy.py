@@ -10,8 +10,11 @@ from oneapi.relay import providers, upstream
 from oneapi.relay.auth import Caller
 from oneapi.relay.errors import RelayError, error_response
 
+# accept-encoding too: answers are relayed decoded (content-encoding dropped), and the client may accept
+# encodings the gateway cannot decode (br, zstd), which would reach it undecoded and unlabelled.
 _HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "host",
-                "authorization", "x-api-key", "api-key", "proxy-authorization", "upgrade", "te", "trailer"}
+                "authorization", "x-api-key", "api-key", "proxy-authorization", "upgrade", "te", "trailer",
+                "accept-encoding"}
 
 
 def _forward(channel, url: str, headers: dict) -> Response:

@@ -138,6 +138,13 @@ def test_channel_proxy(gw):
     assert gw.client.get("/v1/oneapi/proxy/4/v1/x", headers=AUTH).status_code == 403
 
 
+def test_channel_proxy_does_not_pass_on_encodings_the_gateway_cannot_decode(gw):
+    resp = gw.client.get("/v1/oneapi/proxy/1/v1/anything", headers={**AUTH, "Accept-Encoding": "br, zstd"})
+    assert resp.status_code == 200 and resp.get_json()["ok"] is True
+    sent = gw.stub.hits("c1")[-1]["headers"].get("accept-encoding", "")
+    assert "br" not in sent and "zstd" not in sent
+
+
 def test_cors(gw):
     pre = gw.client.options("/v1/chat/completions", headers={"Origin": "https://app.example",
                                                              "Access-Control-Request-Method": "POST"})
