@@ -63,7 +63,11 @@ def channel_proxy(caller: Caller, channel_id: int, target: str) -> Response:
 
 
 def _openai_channel_for(caller: Caller):
-    """An enabled OpenAI (type 1) channel serving the caller's group, highest priority first."""
+    """The pinned channel (``sk-<key>-<id>``: the one that created the object), else an enabled OpenAI
+    (type 1) channel serving the caller's group, highest priority first."""
+    if caller.pinned_channel_id:
+        pinned = Channel.get_or_none(Channel.id == caller.pinned_channel_id)
+        return pinned if pinned is not None and pinned.type == 1 and pinned.status == CHANNEL_ENABLED else None
     for channel in Channel.select().where((Channel.type == 1) & (Channel.status == CHANNEL_ENABLED)).order_by(
             Channel.priority.desc(), Channel.id):
         if caller.group in [x.strip() for x in (channel.group or "").split(",")]:

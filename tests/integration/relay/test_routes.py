@@ -84,6 +84,17 @@ def test_rerank_and_responses(gw):
         assert gw.stub.hits("c1")[-1]["path"] == path and gw.stub.hits("c1")[-1]["method"] == method.upper()
 
 
+def test_stored_responses_go_to_the_pinned_channel(gw):
+    from oneapi.models import Channel
+    with gw.db():
+        pinned = Channel.create(type=1, key="sk-other", status=1, name="second openai", base_url=gw.stub.base("c9"),
+                                models="gpt-4o-mini", group="default", priority=0)
+    resp = gw.client.get("/v1/responses/resp_9", headers={"Authorization": f"Bearer sk-{ROOT_KEY}-{pinned.id}"})
+    assert resp.status_code == 200, resp.data
+    assert gw.stub.hits("c9")[-1]["path"] == "/v1/responses/resp_9"
+    assert not any(hit["path"] == "/v1/responses/resp_9" for hit in gw.stub.hits("c1"))
+
+
 def test_models_list_and_retrieve(gw):
     data = gw.get("/v1/models").get_json()
     assert data["object"] == "list"
