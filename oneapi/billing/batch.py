@@ -44,6 +44,9 @@ _inflight: dict[tuple[str, int], dict[str, int]] = {}  # what the running flush 
 _hook_registered = False
 _wake = threading.Event()  # set when something is queued: the write-behind flusher waits on it
 _next_written = threading.Event()  # set when the next flush has finished
+_running_written: threading.Event | None = None  # set when the flush in progress has finished
+_ALREADY_WRITTEN = threading.Event()
+_ALREADY_WRITTEN.set()
 _flusher_started = False
 
 
@@ -197,7 +200,7 @@ def is_empty() -> bool:
 
 def flush() -> int:
     """Write everything pending. Returns the number of rows written; what fails stays pending."""
-    global _next_written
+    global _next_written, _running_written
     if is_empty():
         return 0
     with _flush_lock:  # one flush at a time, so a row's deltas are never written twice
@@ -212,6 +215,7 @@ def flush() -> int:
             _token_keys.clear()
             _pending_costs.clear()
             written, _next_written = _next_written, threading.Event()
+            _running_written = written
         committed = False
         try:
             written_rows = _flush(rows, logs, keys, costs)
@@ -222,13 +226,17 @@ def flush() -> int:
                 _inflight.clear()
                 if committed:
                     _remember_committed(rows)
+                _running_written = None
             written.set()
 
 
 def ticket() -> threading.Event:
-    """Set once the flush that takes what is queued now has finished (committed, or failed and kept it)."""
+    """Set once the flush that takes what is queued now has finished (committed, or failed and kept it).
+    With nothing queued, the caller's rows were taken by the flush in progress (or are written already)."""
     with _lock:
-        return _next_written
+        if any(_pending.values()) or _pending_logs or _pending_costs:
+            return _next_written
+        return _running_written or _ALREADY_WRITTEN
 
 
 def flush_for_read() -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from oneapi.billing import accounts as billing_accounts
 from oneapi.billing import batch, ledger
 from tests.unit.ledger import support
 from tests.unit.ledger.support import accounts, context, cost_of, logs_of
@@ -16,6 +17,7 @@ def ledger_env():
 @pytest.fixture
 def wb_db(ledger_db, monkeypatch):
     monkeypatch.setattr(batch, "_flusher_started", True)  # as if the flusher ran; the tests flush themselves
+    monkeypatch.setattr(billing_accounts, "await_written", lambda timeout=5.0: None)
     support.User.update(quota=150_000).where(support.User.id == ledger_db["user"]).execute()
     return ledger_db
 
@@ -133,3 +135,29 @@ def test_on_demand_jobs_run_at_once_and_coalesce_signals_that_arrive_while_runni
     release.set()
     time.sleep(0.3)
     assert len(runs) == 2
+
+
+def test_a_ticket_taken_after_a_flush_took_the_rows_follows_that_flush(wb_db, monkeypatch):
+    """With real threads a flush may take a request's rows before the request asks for its ticket: the
+    ticket must follow that flush, not wait for a next one that may never come."""
+    import threading
+    res = ledger.reserve(context(wb_db, "wb-t"), 100, 400)
+    ledger.settle(res, ledger.Usage(100, 50))
+    release, started = threading.Event(), threading.Event()
+    write_row = batch._write_row
+
+    def slow_write(*args):
+        started.set()
+        release.wait(2)
+        write_row(*args)
+
+    monkeypatch.setattr(batch, "_write_row", slow_write)
+    flusher = threading.Thread(target=batch.flush)
+    flusher.start()
+    assert started.wait(2)
+    ticket = batch.ticket()  # nothing is queued: the rows are in the running flush
+    assert not ticket.is_set()
+    release.set()
+    assert ticket.wait(2)
+    flusher.join()
+    assert logs_of("wb-t")[0].quota == 500 and batch.ticket().is_set()
