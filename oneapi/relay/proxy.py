@@ -28,6 +28,11 @@ def _forward(channel, url: str, headers: dict) -> Response:
                                          "upstream_error", "do_request_failed"))
 
     keep = {k: v for k, v in resp.headers.items() if k.lower() not in _HOP_HEADERS}
+    if request.method == "HEAD":  # no body to measure: the upstream's length is what a GET would send
+        resp.close()
+        if resp.headers.get("Content-Length") is not None:
+            keep["Content-Length"] = resp.headers["Content-Length"]
+        return Response(status=resp.status_code, headers=keep)
     if resp.headers.get("Content-Type", "").startswith(("application/json", "text/plain", "text/html")):
         try:
             return Response(resp.content, status=resp.status_code, headers=keep)

@@ -149,6 +149,13 @@ def test_channel_proxy(gw):
     assert gw.client.get("/v1/oneapi/proxy/4/v1/x", headers=AUTH).status_code == 403
 
 
+def test_channel_proxy_head_keeps_the_upstream_length(gw):
+    length = len(gw.client.get("/v1/oneapi/proxy/1/v1/anything", headers=AUTH).data)
+    resp = gw.client.head("/v1/oneapi/proxy/1/v1/anything", headers=AUTH)
+    assert resp.status_code == 200 and resp.data == b"" and resp.headers["Content-Length"] == str(length)
+    assert gw.stub.hits("c1")[-1]["method"] == "HEAD"
+
+
 def test_channel_proxy_does_not_pass_on_encodings_the_gateway_cannot_decode(gw):
     resp = gw.client.get("/v1/oneapi/proxy/1/v1/anything", headers={**AUTH, "Accept-Encoding": "br, zstd"})
     assert resp.status_code == 200 and resp.get_json()["ok"] is True
