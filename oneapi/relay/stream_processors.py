@@ -92,7 +92,19 @@ def _usage(tap) -> metering.UsageNumbers | None:
     return None if tap.usage is None else metering.UsageNumbers.from_ir(tap.usage)
 
 
-class Passthrough:
+class _Tapped:
+    """What every processor reports when the stream is over, read from its tap: usage and the text delivered."""
+    tap: object
+
+    @property
+    def usage(self):
+        return _usage(self.tap)
+
+    def delivered_text(self) -> str:
+        return "".join(self.tap.text)
+
+
+class Passthrough(_Tapped):
     """Client format == provider protocol: every event goes out byte for byte."""
 
     def __init__(self, tap_format: str | None, client_format: str | None, model: str) -> None:
@@ -106,13 +118,6 @@ class Passthrough:
         self.client_format = client_format
         self.model = model
         self.failed = False
-
-    @property
-    def usage(self):
-        return _usage(self.tap)
-
-    def delivered_text(self) -> str:
-        return "".join(self.tap.text)
 
     def on_event(self, raw: bytes) -> bytes:
         event, data = parse_event(raw)
@@ -138,7 +143,7 @@ class Passthrough:
         return _client_error_frame(self.client_format, self.model, message)
 
 
-class Converting:
+class Converting(_Tapped):
     """Provider stream -> IR events -> client stream."""
 
     def __init__(self, provider_format: str, client_format: str, ir_request, model: str,
@@ -151,13 +156,6 @@ class Converting:
         self.model = model
         self.tap = _Tap()
         self.failed = False
-
-    @property
-    def usage(self):
-        return _usage(self.tap)
-
-    def delivered_text(self) -> str:
-        return "".join(self.tap.text)
 
     def _encode(self, events) -> bytes:
         self.tap.take(events)
