@@ -30,8 +30,10 @@ def test_option_change_reaches_every_worker(tmp_path):
                          headers={"Authorization": ACCESS}, timeout=5).json()
         assert r["success"], r
         deadline = time.time() + 30  # the refresh runs every 10 s; a loaded CI machine may lag
+        seen = set()
         while time.time() < deadline:
-            if _values_seen(gw.url, "RetryTimes") == {"3"}:
+            seen = _values_seen(gw.url, "RetryTimes") | _values_seen(gw.url, "RetryTimes")
+            if seen == {"3"}:  # two samples in a row from every worker reached agree
                 break
             time.sleep(1)
-        assert _values_seen(gw.url, "RetryTimes") == {"3"}
+        assert seen == {"3"}
